@@ -1,0 +1,52 @@
+//! The use-case error type. The web layer maps it to problem+json (API) or an error
+//! summary / error page (HTML): validation → 422, forbidden → 403, not found → 404,
+//! conflict → 409, anything else → 500 with a request id and the cause only in the log.
+
+use kabinet_store::StoreError;
+use serde::Serialize;
+use thiserror::Error;
+
+/// A problem with one input field: its name and a message key of the catalog.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    /// The field as named in the form and the API body.
+    pub field: String,
+    /// Message key in `locales/` (rendered in Russian by the web layer).
+    pub key: &'static str,
+}
+
+impl FieldError {
+    /// A field error.
+    pub fn new(field: impl Into<String>, key: &'static str) -> FieldError {
+        FieldError {
+            field: field.into(),
+            key,
+        }
+    }
+}
+
+/// Why a use case did not do what was asked.
+#[derive(Debug, Error)]
+pub enum AppError {
+    /// Input was refused; nothing was written.
+    #[error("invalid input: {0:?}")]
+    Validation(Vec<FieldError>),
+    /// The actor may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// No such object (or not visible to the actor).
+    #[error("not found")]
+    NotFound,
+    /// The object's state does not allow this now; the message key says why.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl From<kabinet_store::SqlxError> for AppError {
+    fn from(e: kabinet_store::SqlxError) -> AppError {
+        AppError::Store(StoreError::Database(e))
+    }
+}

@@ -1,0 +1,48 @@
+//! kabinet use cases and the ports to the outside world.
+//!
+//! A use case parses its input into domain types, asks `domain::access` whether the
+//! actor may act, then runs one transaction holding the change, its audit entry and its
+//! outbox event. Nothing is sent from inside a request: the [`notify::Worker`] sends.
+#![forbid(unsafe_code)]
+
+pub mod clock;
+pub mod context;
+pub mod error;
+pub mod notify;
+pub mod ops;
+pub mod settings;
+
+use std::sync::Arc;
+
+use kabinet_store::Store;
+use tokio::sync::Notify;
+
+pub use clock::{Clock, ManualClock, SystemClock};
+pub use context::Ctx;
+pub use error::{AppError, FieldError};
+pub use settings::Settings;
+
+/// Everything a use case needs, shared by the web layer, the worker and the CLI.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub store: Store,
+    /// Effective configuration.
+    pub settings: Arc<Settings>,
+    /// The source of "now".
+    pub clock: Arc<dyn Clock>,
+    /// Wakes the in-process worker after a commit that enqueued events.
+    pub outbox_wake: Arc<Notify>,
+}
+
+impl App {
+    /// Assembles the application from its parts.
+    pub fn new(store: Store, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> App {
+        App {
+            store,
+            settings,
+            clock,
+            outbox_wake: Arc::new(Notify::new()),
+        }
+    }
+}

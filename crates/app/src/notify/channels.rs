@@ -1,0 +1,168 @@
+//! Channel adapters: e-mail over SMTP (lettre) and SMS over an HTTP gateway; both fall
+//! back to printing to the log when not configured (the embedded default).
+
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart, header::ContentType};
+use lettre::transport::smtp::AsyncSmtpTransport;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::{AsyncTransport, Tokio1Executor};
+use secrecy::ExposeSecret;
+use uuid::Uuid;
+
+use crate::Settings;
+
+/// Why a delivery failed.
+#[derive(Debug, thiserror::Error)]
+pub enum DeliveryError {
+    /// Worth retrying later (connection refused, 4xx SMTP reply, 5xx HTTP).
+    #[error("temporary failure: {0}")]
+    Transient(String),
+    /// Retrying will not help (bad address, 5xx SMTP reply, 4xx HTTP).
+    #[error("permanent failure: {0}")]
+    Permanent(String),
+}
+
+/// The e-mail channel.
+#[derive(Clone)]
+pub enum Mailer {
+    /// Deliver through an SMTP relay.
+    Smtp {
+        /// The transport (pooled connections).
+        transport: AsyncSmtpTransport<Tokio1Executor>,
+        /// The sender.
+        from: Mailbox,
+    },
+    /// Print to the log (development).
+    Log,
+}
+
+impl Mailer {
+    /// Builds the channel from the settings.
+    pub fn from_settings(settings: &Settings) -> Result<Mailer, String> {
+        let Some(target) = settings.smtp_target() else {
+            return Ok(Mailer::Log);
+        };
+        let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(target.host)
+            .port(target.port)
+            .timeout(Some(Duration::from_secs(20)));
+        if let Some((user, password)) = target.credentials {
+            builder = builder.credentials(Credentials::new(user, password));
+        }
+        let transport = builder.build();
+        let from = settings
+            .mail_from
+            .parse()
+            .map_err(|e| format!("KABINET_MAIL_FROM: {e}"))?;
+        Ok(Mailer::Smtp { transport, from })
+    }
+
+    /// Sends one message; `id` becomes its Message-ID so receivers can drop duplicates.
+    pub async fn send(
+        &self,
+        id: Uuid,
+        to: &str,
+        subject: &str,
+        text: &str,
+        html: Option<&str>,
+    ) -> Result<(), DeliveryError> {
+        match self {
+            Mailer::Log => {
+                tracing::info!(
+                    target: "kabinet::console_delivery",
+                    event_id = %id, to, subject, "e-mail (not sent: no KABINET_SMTP_URL)\n{text}"
+                );
+                Ok(())
+            }
+            Mailer::Smtp { transport, from } => {
+                let to: Mailbox = to
+                    .parse()
+                    .map_err(|e| DeliveryError::Permanent(format!("bad recipient: {e}")))?;
+                let host = from.email.domain().to_owned();
+                let builder = lettre::Message::builder()
+                    .from(from.clone())
+                    .to(to)
+                    .subject(subject)
+                    .message_id(Some(format!("<{id}@{host}>")));
+                let built = match html {
+                    Some(html) => builder.multipart(MultiPart::alternative_plain_html(
+                        text.to_owned(),
+                        html.to_owned(),
+                    )),
+                    None => builder
+                        .header(ContentType::TEXT_PLAIN)
+                        .body(text.to_owned()),
+                }
+                .map_err(|e| DeliveryError::Permanent(format!("cannot build message: {e}")))?;
+                transport.send(built).await.map(|_| ()).map_err(|e| {
+                    if e.is_permanent() {
+                        DeliveryError::Permanent(e.to_string())
+                    } else {
+                        DeliveryError::Transient(e.to_string())
+                    }
+                })
+            }
+        }
+    }
+}
+
+/// The SMS channel.
+#[derive(Clone)]
+pub enum SmsGateway {
+    /// `POST {"to", "text"}` to an HTTP endpoint.
+    Http {
+        /// The client.
+        client: reqwest::Client,
+        /// The endpoint (a secret: it may carry a token).
+        url: secrecy::SecretString,
+    },
+    /// Print to the log (development).
+    Log,
+}
+
+impl SmsGateway {
+    /// Builds the channel from the settings.
+    pub fn from_settings(settings: &Settings) -> Result<SmsGateway, String> {
+        let Some(url) = &settings.sms_gateway_url else {
+            return Ok(SmsGateway::Log);
+        };
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(20))
+            .build()
+            .map_err(|e| format!("KABINET_SMS_GATEWAY_URL: {e}"))?;
+        Ok(SmsGateway::Http {
+            client,
+            url: url.clone(),
+        })
+    }
+
+    /// Sends one SMS; `id` goes in the `Idempotency-Key` header.
+    pub async fn send(&self, id: Uuid, to: &str, text: &str) -> Result<(), DeliveryError> {
+        match self {
+            SmsGateway::Log => {
+                tracing::info!(
+                    target: "kabinet::console_delivery",
+                    event_id = %id, to, "SMS (not sent: no KABINET_SMS_GATEWAY_URL)\n{text}"
+                );
+                Ok(())
+            }
+            SmsGateway::Http { client, url } => {
+                let response = client
+                    .post(url.expose_secret())
+                    .header("Idempotency-Key", id.to_string())
+                    .json(&serde_json::json!({ "to": to, "text": text }))
+                    .send()
+                    .await
+                    .map_err(|e| DeliveryError::Transient(e.without_url().to_string()))?;
+                let status = response.status();
+                if status.is_success() {
+                    Ok(())
+                } else if status.is_client_error() && status.as_u16() != 429 {
+                    Err(DeliveryError::Permanent(format!("gateway answered {status}")))
+                } else {
+                    Err(DeliveryError::Transient(format!("gateway answered {status}")))
+                }
+            }
+        }
+    }
+}

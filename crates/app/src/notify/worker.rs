@@ -1,0 +1,151 @@
+//! The outbox worker: claims due events one at a time, delivers them, records the
+//! outcome. Runs inside `serve` or alone as `kabinet worker`; several may run against
+//! one PostgreSQL database.
+
+use std::time::Duration as StdDuration;
+
+use kabinet_store::{StoreError, outbox};
+use time::{Duration, OffsetDateTime};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::{DeliveryError, Mailer, Message, SmsGateway};
+use crate::App;
+
+/// The longest delay between two attempts.
+const MAX_BACKOFF: Duration = Duration::hours(1);
+
+/// What happened to a claimed event.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Delivered.
+    Sent,
+    /// Failed; will be tried again at this time.
+    Retry(OffsetDateTime),
+    /// Failed for good (permanent error or the last attempt).
+    Dead,
+    /// Delivered, but the lease had expired and another worker owns the event now.
+    LeaseLost,
+}
+
+/// Delivers outbox events.
+pub struct Worker {
+    app: App,
+    mailer: Mailer,
+    sms: SmsGateway,
+    id: String,
+    lease: Duration,
+}
+
+impl Worker {
+    /// A worker with the given channels.
+    pub fn new(app: App, mailer: Mailer, sms: SmsGateway) -> Worker {
+        let id = format!("worker-{}-{}", std::process::id(), Uuid::now_v7().simple());
+        Worker {
+            app,
+            mailer,
+            sms,
+            id,
+            // Longer than the channels' own timeouts, so a live worker never loses it.
+            lease: Duration::minutes(2),
+        }
+    }
+
+    /// The delay before attempt `attempts + 1`: base × 2^(attempts − 1), at most an hour.
+    pub fn backoff(base_secs: u64, attempts: u32) -> Duration {
+        let exp = attempts.saturating_sub(1).min(20);
+        let secs = base_secs.saturating_mul(1_u64 << exp);
+        Duration::seconds(i64::try_from(secs).unwrap_or(i64::MAX)).min(MAX_BACKOFF)
+    }
+
+    /// Claims and handles one due event; `None` when nothing is due.
+    pub async fn run_once(&self) -> Result<Option<(Uuid, Outcome)>, StoreError> {
+        let store = &self.app.store;
+        let now = self.app.clock.now();
+        let Some(job) = outbox::claim(store, now, self.lease, &self.id).await? else {
+            return Ok(None);
+        };
+        let result = match serde_json::from_value::<Message>(job.payload.clone()) {
+            Err(e) => Err(DeliveryError::Permanent(format!("unreadable event: {e}"))),
+            Ok(Message::Email {
+                to,
+                subject,
+                text,
+                html,
+            }) => {
+                self.mailer
+                    .send(job.id, &to, &subject, &text, html.as_deref())
+                    .await
+            }
+            Ok(Message::Sms { to, text }) => self.sms.send(job.id, &to, &text).await,
+        };
+        let now = self.app.clock.now();
+        let outcome = match result {
+            Ok(()) => {
+                if outbox::mark_sent(store, &job, &self.id, now).await? {
+                    tracing::info!(event_id = %job.id, kind = %job.kind, attempt = job.attempts, "delivered");
+                    Outcome::Sent
+                } else {
+                    tracing::warn!(event_id = %job.id, "delivered after the lease expired");
+                    Outcome::LeaseLost
+                }
+            }
+            Err(error) => {
+                let retry_at = match &error {
+                    DeliveryError::Transient(_) if job.attempts < job.max_attempts => Some(
+                        now + Self::backoff(self.app.settings.outbox_backoff_secs, job.attempts),
+                    ),
+                    _ => None,
+                };
+                let message = error.to_string();
+                outbox::mark_failed(store, &job, &self.id, &message, now, retry_at).await?;
+                match retry_at {
+                    Some(at) => {
+                        tracing::warn!(event_id = %job.id, kind = %job.kind, attempt = job.attempts, retry_at = %at, error = %message, "delivery failed, will retry");
+                        Outcome::Retry(at)
+                    }
+                    None => {
+                        tracing::error!(event_id = %job.id, kind = %job.kind, attempt = job.attempts, error = %message, "delivery failed for good");
+                        Outcome::Dead
+                    }
+                }
+            }
+        };
+        Ok(Some((job.id, outcome)))
+    }
+
+    /// Delivers until `shutdown` turns true; the event in hand is always finished first.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
+        let poll = StdDuration::from_millis(self.app.settings.worker_poll_ms);
+        tracing::info!(worker = %self.id, "delivery worker started");
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            match self.run_once().await {
+                Ok(Some(_)) => continue,
+                Ok(None) => {}
+                Err(e) => tracing::error!(error = %e, "delivery worker could not reach the outbox"),
+            }
+            tokio::select! {
+                _ = shutdown.changed() => {}
+                _ = self.app.outbox_wake.notified() => {}
+                _ = tokio::time::sleep(poll) => {}
+            }
+        }
+        tracing::info!(worker = %self.id, "delivery worker stopped");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        assert_eq!(Worker::backoff(30, 1), Duration::seconds(30));
+        assert_eq!(Worker::backoff(30, 2), Duration::seconds(60));
+        assert_eq!(Worker::backoff(30, 4), Duration::seconds(240));
+        assert_eq!(Worker::backoff(30, 30), Duration::hours(1));
+    }
+}

@@ -1,0 +1,476 @@
+//! Configuration: a TOML file (`--config` or `KABINET_CONFIG`) and `KABINET_*`
+//! environment variables; the environment wins. Every key is documented in
+//! `docs/configuration.md`. Secrets (URLs with passwords) are kept in [`SecretString`]
+//! and redacted in `Debug`.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use kabinet_store::redact_url;
+use secrecy::{ExposeSecret, SecretString};
+use thiserror::Error;
+
+/// Log output format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// An SMTP relay address: `smtp://[user:password@]host[:port]`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SmtpTarget {
+    /// Host name or address.
+    pub host: String,
+    /// Port (default 25).
+    pub port: u16,
+    /// User name and password for AUTH, when given.
+    pub credentials: Option<(String, String)>,
+}
+
+impl SmtpTarget {
+    /// Parses an `smtp://` URL. TLS (`smtps://`, STARTTLS) is not built in yet: point
+    /// kabinet at a local relay that forwards with TLS (see docs/configuration.md).
+    pub fn parse(url: &str) -> Result<SmtpTarget, String> {
+        let rest = url
+            .strip_prefix("smtp://")
+            .ok_or("expected smtp://host:port (smtps:// is not supported yet)")?;
+        let rest = rest.trim_end_matches('/');
+        let (credentials, hostport) = match rest.rsplit_once('@') {
+            Some((userinfo, hostport)) => {
+                let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
+                (Some((user.to_owned(), pass.to_owned())), hostport)
+            }
+            None => (None, rest),
+        };
+        let (host, port) = match hostport.rsplit_once(':') {
+            Some((host, port)) => (
+                host,
+                port.parse::<u16>()
+                    .map_err(|_| format!("{port:?} is not a port number"))?,
+            ),
+            None => (hostport, 25),
+        };
+        if host.is_empty() || host.contains(['/', '?', '#']) {
+            return Err("expected smtp://host:port".to_owned());
+        }
+        Ok(SmtpTarget {
+            host: host.trim_matches(['[', ']']).to_owned(),
+            port,
+            credentials,
+        })
+    }
+}
+
+/// The effective configuration.
+#[derive(Clone)]
+pub struct Settings {
+    /// Where the embedded default keeps its files (`data_dir`).
+    pub data_dir: PathBuf,
+    /// `sqlite://…` or `postgres://…` (`database_url`).
+    pub database_url: SecretString,
+    /// Pool size (`database_max_connections`).
+    pub database_max_connections: u32,
+    /// Apply pending migrations when `serve`/`worker` start (`migrate_on_start`).
+    pub migrate_on_start: bool,
+    /// Address to listen on (`listen`).
+    pub listen: SocketAddr,
+    /// The public address users reach, e.g. `https://kabinet.example.ru` (`public_url`).
+    pub public_url: Option<String>,
+    /// Take the client address from `X-Forwarded-For` (`trust_forwarded_headers`).
+    pub trust_forwarded_headers: bool,
+    /// SMTP relay; unset: mail is printed to the log (`smtp_url`).
+    pub smtp_url: Option<SecretString>,
+    /// Sender of outgoing mail (`mail_from`).
+    pub mail_from: String,
+    /// SMS gateway endpoint; unset: SMS are printed to the log (`sms_gateway_url`).
+    pub sms_gateway_url: Option<SecretString>,
+    /// Load the demo catalog and demo accounts (`demo`).
+    pub demo: bool,
+    /// Log format (`log_format`).
+    pub log_format: LogFormat,
+    /// Log filter, e.g. `info` or `info,kabinet_store=debug` (`log_level`).
+    pub log_level: String,
+    /// Run the delivery worker inside `serve` (`worker`).
+    pub worker: bool,
+    /// How often an idle worker looks for due events, in milliseconds (`worker_poll_ms`).
+    pub worker_poll_ms: u64,
+    /// Attempts before an event is dead (`outbox_max_attempts`).
+    pub outbox_max_attempts: u32,
+    /// First retry delay in seconds; doubles per attempt, at most an hour (`outbox_backoff_secs`).
+    pub outbox_backoff_secs: u64,
+    /// How long `serve` waits for requests in flight at shutdown (`shutdown_grace_secs`).
+    pub shutdown_grace_secs: u64,
+}
+
+impl fmt::Debug for Settings {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let redact = |s: &Option<SecretString>| s.as_ref().map(|s| redact_url(s.expose_secret()));
+        f.debug_struct("Settings")
+            .field("data_dir", &self.data_dir)
+            .field("database_url", &redact_url(self.database_url.expose_secret()))
+            .field("database_max_connections", &self.database_max_connections)
+            .field("migrate_on_start", &self.migrate_on_start)
+            .field("listen", &self.listen)
+            .field("public_url", &self.public_url)
+            .field("trust_forwarded_headers", &self.trust_forwarded_headers)
+            .field("smtp_url", &redact(&self.smtp_url))
+            .field("mail_from", &self.mail_from)
+            .field("sms_gateway_url", &redact(&self.sms_gateway_url))
+            .field("demo", &self.demo)
+            .field("log_format", &self.log_format)
+            .field("log_level", &self.log_level)
+            .field("worker", &self.worker)
+            .field("worker_poll_ms", &self.worker_poll_ms)
+            .field("outbox_max_attempts", &self.outbox_max_attempts)
+            .field("outbox_backoff_secs", &self.outbox_backoff_secs)
+            .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .finish()
+    }
+}
+
+/// A configuration problem, naming where the bad value came from.
+#[derive(Debug, Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read the configuration file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML.
+    #[error("the configuration file {path} is not valid TOML: {message}")]
+    Syntax {
+        /// The file.
+        path: PathBuf,
+        /// The parser's message with the line.
+        message: String,
+    },
+    /// A key that kabinet does not know (probably a typo).
+    #[error("unknown key `{key}` in {path}; see docs/configuration.md")]
+    UnknownKey {
+        /// The key.
+        key: String,
+        /// The file.
+        path: PathBuf,
+    },
+    /// A value that does not parse.
+    #[error("{origin}: {message}")]
+    Invalid {
+        /// `KABINET_LISTEN` or `listen in /etc/kabinet.toml`.
+        origin: String,
+        /// What is expected.
+        message: String,
+    },
+}
+
+/// Every key, in the order of `docs/configuration.md`.
+pub const KEYS: &[&str] = &[
+    "data_dir",
+    "database_url",
+    "database_max_connections",
+    "migrate_on_start",
+    "listen",
+    "public_url",
+    "trust_forwarded_headers",
+    "smtp_url",
+    "mail_from",
+    "sms_gateway_url",
+    "demo",
+    "log_format",
+    "log_level",
+    "worker",
+    "worker_poll_ms",
+    "outbox_max_attempts",
+    "outbox_backoff_secs",
+    "shutdown_grace_secs",
+];
+
+/// The name of the environment variable for a key.
+pub fn env_name(key: &str) -> String {
+    format!("KABINET_{}", key.to_ascii_uppercase())
+}
+
+struct Sources {
+    file: Option<(PathBuf, toml::Table)>,
+    env: HashMap<String, String>,
+}
+
+impl Sources {
+    /// The raw text of a key and where it came from; the environment wins.
+    fn raw(&self, key: &str) -> Option<(String, String)> {
+        let var = env_name(key);
+        if let Some(v) = self.env.get(&var) {
+            return Some((v.clone(), var));
+        }
+        let (path, table) = self.file.as_ref()?;
+        let origin = format!("`{key}` in {}", path.display());
+        let text = match table.get(key)? {
+            toml::Value::String(s) => s.clone(),
+            toml::Value::Integer(i) => i.to_string(),
+            toml::Value::Boolean(b) => b.to_string(),
+            toml::Value::Float(f) => f.to_string(),
+            _ => "<a table or an array>".to_owned(),
+        };
+        Some((text, origin))
+    }
+
+    fn get<T>(
+        &self,
+        key: &str,
+        parse: impl Fn(&str) -> Result<T, String>,
+    ) -> Result<Option<T>, ConfigError> {
+        match self.raw(key) {
+            None => Ok(None),
+            Some((text, origin)) => parse(text.trim())
+                .map(Some)
+                .map_err(|message| ConfigError::Invalid { origin, message }),
+        }
+    }
+}
+
+fn parse_bool(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" => Ok(true),
+        "0" | "false" | "no" | "off" => Ok(false),
+        _ => Err(format!("{s:?} is not a boolean (use true/false or 1/0)")),
+    }
+}
+
+fn parse_number<T: std::str::FromStr>(min: u64, max: u64) -> impl Fn(&str) -> Result<T, String> {
+    move |s| {
+        let n: u64 = s
+            .parse()
+            .map_err(|_| format!("{s:?} is not a whole number"))?;
+        if n < min || n > max {
+            return Err(format!("{n} is out of range {min}..={max}"));
+        }
+        s.parse()
+            .map_err(|_| format!("{s:?} is not a whole number"))
+    }
+}
+
+fn parse_text(s: &str) -> Result<String, String> {
+    if s.is_empty() {
+        Err("must not be empty".to_owned())
+    } else {
+        Ok(s.to_owned())
+    }
+}
+
+fn parse_http_url(s: &str) -> Result<String, String> {
+    if s.starts_with("http://") || s.starts_with("https://") {
+        Ok(s.trim_end_matches('/').to_owned())
+    } else {
+        Err(format!("{:?} is not an http:// or https:// URL", redact_url(s)))
+    }
+}
+
+impl Settings {
+    /// Loads settings from an optional TOML file and an environment (name → value).
+    ///
+    /// Nothing is written anywhere; a missing directory is created only by `serve`.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Settings, ConfigError> {
+        let env: HashMap<String, String> = env
+            .into_iter()
+            .filter(|(k, v)| k.starts_with("KABINET_") && !v.is_empty())
+            .collect();
+        let file = match file {
+            None => None,
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                let table: toml::Table =
+                    text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
+                        path: path.to_owned(),
+                        message: e.to_string(),
+                    })?;
+                if let Some(key) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
+                    return Err(ConfigError::UnknownKey {
+                        key: key.clone(),
+                        path: path.to_owned(),
+                    });
+                }
+                Some((path.to_owned(), table))
+            }
+        };
+        let src = Sources { file, env };
+
+        let data_dir = src
+            .get("data_dir", |s| parse_text(s).map(PathBuf::from))?
+            .unwrap_or_else(|| PathBuf::from("./data"));
+        let configured_db = src.get("database_url", |s| {
+            kabinet_store::Backend::from_url(s)
+                .map(|_| s.to_owned())
+                .map_err(|e| e.to_string())
+        })?;
+        let embedded = configured_db.is_none();
+        let database_url = configured_db.unwrap_or_else(|| {
+            format!("sqlite://{}", data_dir.join("kabinet.db").display())
+        });
+        let log_format = src
+            .get("log_format", |s| match s {
+                "text" => Ok(LogFormat::Text),
+                "json" => Ok(LogFormat::Json),
+                _ => Err(format!("{s:?} is not a log format (text or json)")),
+            })?
+            .unwrap_or(LogFormat::Text);
+        Ok(Settings {
+            database_url: SecretString::from(database_url),
+            database_max_connections: src
+                .get("database_max_connections", parse_number(1, 1000))?
+                .unwrap_or(8),
+            migrate_on_start: src.get("migrate_on_start", parse_bool)?.unwrap_or(true),
+            listen: src
+                .get("listen", |s| {
+                    s.parse::<SocketAddr>()
+                        .map_err(|_| format!("{s:?} is not an address like 127.0.0.1:8080"))
+                })?
+                .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
+            public_url: src.get("public_url", parse_http_url)?,
+            trust_forwarded_headers: src
+                .get("trust_forwarded_headers", parse_bool)?
+                .unwrap_or(false),
+            smtp_url: src
+                .get("smtp_url", |s| {
+                    SmtpTarget::parse(s)
+                        .map(|_| SecretString::from(s.to_owned()))
+                        .map_err(|e| format!("{:?}: {e}", redact_url(s)))
+                })?,
+            mail_from: src
+                .get("mail_from", parse_text)?
+                .unwrap_or_else(|| "Личный кабинет <noreply@localhost>".to_owned()),
+            sms_gateway_url: src
+                .get("sms_gateway_url", parse_http_url)?
+                .map(SecretString::from),
+            demo: src.get("demo", parse_bool)?.unwrap_or(embedded),
+            log_format,
+            log_level: src
+                .get("log_level", parse_text)?
+                .unwrap_or_else(|| "info".to_owned()),
+            worker: src.get("worker", parse_bool)?.unwrap_or(true),
+            worker_poll_ms: src
+                .get("worker_poll_ms", parse_number(10, 60_000))?
+                .unwrap_or(1000),
+            outbox_max_attempts: src
+                .get("outbox_max_attempts", parse_number(1, 100))?
+                .unwrap_or(8),
+            outbox_backoff_secs: src
+                .get("outbox_backoff_secs", parse_number(1, 3600))?
+                .unwrap_or(30),
+            shutdown_grace_secs: src
+                .get("shutdown_grace_secs", parse_number(0, 3600))?
+                .unwrap_or(30),
+            data_dir,
+        })
+    }
+
+    /// The database URL (a secret: do not log it; use [`Settings::database_target`]).
+    pub fn database_url(&self) -> &str {
+        self.database_url.expose_secret()
+    }
+
+    /// The database URL with its password redacted, for messages.
+    pub fn database_target(&self) -> String {
+        redact_url(self.database_url.expose_secret())
+    }
+
+    /// The SMTP relay, when configured (validated at load).
+    pub fn smtp_target(&self) -> Option<SmtpTarget> {
+        self.smtp_url
+            .as_ref()
+            .and_then(|u| SmtpTarget::parse(u.expose_secret()).ok())
+    }
+
+    /// Where uploaded and generated files live.
+    pub fn files_dir(&self) -> PathBuf {
+        self.data_dir.join("files")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use std::io::Write;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_default() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(s.database_url(), "sqlite://./data/kabinet.db");
+        assert!(s.demo);
+        assert!(s.smtp_url.is_none());
+    }
+
+    #[test]
+    fn environment_wins_over_file() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "listen = \"0.0.0.0:9000\"\ndemo = false\nworker_poll_ms = 500").unwrap();
+        let s = Settings::load(Some(f.path()), env(&[("KABINET_LISTEN", "127.0.0.1:9001")]))
+            .unwrap();
+        assert_eq!(s.listen.to_string(), "127.0.0.1:9001");
+        assert!(!s.demo);
+        assert_eq!(s.worker_poll_ms, 500);
+    }
+
+    #[test]
+    fn bad_values_name_their_origin() {
+        let e = Settings::load(None, env(&[("KABINET_LISTEN", "nowhere")])).unwrap_err();
+        assert!(e.to_string().starts_with("KABINET_LISTEN:"), "{e}");
+        let e = Settings::load(None, env(&[("KABINET_DATABASE_URL", "mysql://x")])).unwrap_err();
+        assert!(e.to_string().contains("KABINET_DATABASE_URL"), "{e}");
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "worker_poll_ms = 1").unwrap();
+        let e = Settings::load(Some(f.path()), env(&[])).unwrap_err();
+        assert!(e.to_string().contains("`worker_poll_ms` in"), "{e}");
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "listn = \"x\"").unwrap();
+        let e = Settings::load(Some(f.path()), env(&[])).unwrap_err();
+        assert!(e.to_string().contains("unknown key `listn`"), "{e}");
+    }
+
+    #[test]
+    fn smtp_urls() {
+        let t = SmtpTarget::parse("smtp://u:p%40@relay.local:2525").unwrap();
+        assert_eq!((t.host.as_str(), t.port), ("relay.local", 2525));
+        assert_eq!(t.credentials, Some(("u".into(), "p%40".into())));
+        assert_eq!(SmtpTarget::parse("smtp://127.0.0.1").unwrap().port, 25);
+        assert!(SmtpTarget::parse("smtps://relay").is_err());
+        assert!(SmtpTarget::parse("smtp://relay:port").is_err());
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let s = Settings::load(
+            None,
+            env(&[
+                ("KABINET_DATABASE_URL", "postgres://kab:hunter2@db/kab"),
+                ("KABINET_SMTP_URL", "smtp://mailer:pa55@relay:25"),
+            ]),
+        )
+        .unwrap();
+        let debug = format!("{s:?}");
+        assert!(!debug.contains("hunter2") && !debug.contains("pa55"), "{debug}");
+        assert!(debug.contains("postgres://kab:***@db/kab"), "{debug}");
+        assert!(!s.demo, "demo is off when a database is configured");
+    }
+}

@@ -1,0 +1,7 @@
+//! The kabinet domain: identifiers, money, statuses, roles and the access matrix.
+//!
+//! Pure code: no I/O, no async, no clock reads. A value of a domain type is valid
+//! by construction ("parse, don't validate").
+#![forbid(unsafe_code)]
+
+pub mod ids;

@@ -1,0 +1,278 @@
+//! The command line.
+//!
+//! Exit codes: 0 success; 1 failure at run time (database unreachable, delivery setup);
+//! 2 bad configuration or usage; 3 `audit verify` found the chain broken.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use kabinet_app::notify::Worker;
+use kabinet_app::ops::{self, TestTarget};
+use kabinet_app::{AppError, Ctx, Settings, SystemClock};
+use kabinet_store::{Store, StoreOptions, audit, migrate};
+
+use crate::server::{self, StartError};
+
+/// Личный кабинет — a personal account portal for state services.
+#[derive(Debug, Parser)]
+#[command(name = "kabinet", version, about)]
+struct Cli {
+    /// A TOML configuration file (KABINET_* environment variables override it).
+    #[arg(long, global = true, env = "KABINET_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the pages and the API (and run the delivery worker unless KABINET_WORKER=false).
+    Serve,
+    /// Run only the delivery worker (for deployments with several nodes).
+    Worker,
+    /// Apply pending database migrations and exit.
+    Migrate,
+    /// The audit log.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Notifications.
+    Notify {
+        #[command(subcommand)]
+        command: NotifyCommand,
+    },
+    /// Configuration.
+    Config {
+        #[command(subcommand)]
+        command: ConfigCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum AuditCommand {
+    /// Walk the hash chain and report the first broken entry (exit code 3 if any).
+    Verify,
+}
+
+#[derive(Debug, Subcommand)]
+enum NotifyCommand {
+    /// Queue a test message through the real delivery path.
+    Test(TestArgs),
+}
+
+#[derive(Debug, Args)]
+#[group(required = true, multiple = false)]
+struct TestArgs {
+    /// Send a test e-mail to this address.
+    #[arg(long)]
+    email: Option<String>,
+    /// Send a test SMS to this phone number.
+    #[arg(long)]
+    phone: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum ConfigCommand {
+    /// Print the effective configuration (secrets redacted) and exit.
+    Show,
+}
+
+/// Runs the command line and returns the process exit code.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref(), std::env::vars()) {
+        Ok(s) => Arc::new(s),
+        Err(e) => {
+            eprintln!("kabinet: configuration error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if let Err(e) = crate::logging::init(&settings) {
+        eprintln!("kabinet: configuration error: {e}");
+        return ExitCode::from(2);
+    }
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("kabinet: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(run(cli.command, settings))
+}
+
+fn fail(e: impl std::fmt::Display, code: u8) -> ExitCode {
+    eprintln!("kabinet: {e}");
+    ExitCode::from(code)
+}
+
+fn start_failure(e: StartError) -> ExitCode {
+    let code = if matches!(e, StartError::Config(_)) { 2 } else { 1 };
+    fail(e, code)
+}
+
+async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
+    match command {
+        Command::Serve => serve(settings).await,
+        Command::Worker => worker(settings).await,
+        Command::Migrate => {
+            let store = match Store::connect(settings.database_url(), &StoreOptions::default()).await {
+                Ok(s) => s,
+                Err(e) => return fail(e, 1),
+            };
+            match migrate::run(&store).await {
+                Ok(report) if report.applied.is_empty() => {
+                    println!("The database at {} is up to date.", settings.database_target());
+                    ExitCode::SUCCESS
+                }
+                Ok(report) => {
+                    println!("Applied migrations {:?} to {}.", report.applied, settings.database_target());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, 1),
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => audit_verify(settings).await,
+        Command::Notify {
+            command: NotifyCommand::Test(args),
+        } => {
+            let app = match server::open(settings, Arc::new(SystemClock)).await {
+                Ok(app) => app,
+                Err(e) => return start_failure(e),
+            };
+            let target = match (args.email, args.phone) {
+                (Some(email), _) => TestTarget::Email(email),
+                (None, Some(phone)) => TestTarget::Phone(phone),
+                (None, None) => return fail("give --email or --phone", 2),
+            };
+            match ops::send_test_message(&app, &Ctx::cli(), target).await {
+                Ok(id) => {
+                    println!("Queued test message {id}; the worker delivers it.");
+                    ExitCode::SUCCESS
+                }
+                Err(AppError::Validation(fields)) => fail(
+                    format!("invalid input: {}", fields.iter().map(|f| format!("{} ({})", f.field, f.key)).collect::<Vec<_>>().join(", ")),
+                    2,
+                ),
+                Err(e) => fail(e, 1),
+            }
+        }
+        Command::Config {
+            command: ConfigCommand::Show,
+        } => {
+            println!("{settings:#?}");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}
+
+async fn serve(settings: Arc<Settings>) -> ExitCode {
+    let app = match server::open(Arc::clone(&settings), Arc::new(SystemClock)).await {
+        Ok(app) => app,
+        Err(e) => return start_failure(e),
+    };
+    if settings.demo {
+        tracing::info!("demo mode is on (KABINET_DEMO)");
+    }
+    let listener = match server::bind(settings.listen).await {
+        Ok(l) => l,
+        Err(e) => return start_failure(e),
+    };
+    let server = match server::start(app, listener).await {
+        Ok(s) => s,
+        Err(e) => return start_failure(e),
+    };
+    let url = settings
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{}", server.addr()));
+    tracing::info!(%url, database = %settings.database_target(), "kabinet is ready");
+    println!("kabinet is running at {url}/ (stop with Ctrl+C)");
+    shutdown_signal().await;
+    server.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+async fn worker(settings: Arc<Settings>) -> ExitCode {
+    let app = match server::open(Arc::clone(&settings), Arc::new(SystemClock)).await {
+        Ok(app) => app,
+        Err(e) => return start_failure(e),
+    };
+    let (mailer, sms) = match server::channels(&settings) {
+        Ok(c) => c,
+        Err(e) => return start_failure(e),
+    };
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let task = tokio::spawn(Worker::new(app.clone(), mailer, sms).run(stop_rx));
+    shutdown_signal().await;
+    let _ = stop_tx.send(true);
+    let _ = task.await;
+    app.store.close().await;
+    ExitCode::SUCCESS
+}
+
+async fn audit_verify(settings: Arc<Settings>) -> ExitCode {
+    let store = match Store::connect(settings.database_url(), &StoreOptions::default()).await {
+        Ok(s) => s,
+        Err(e) => return fail(e, 1),
+    };
+    match audit::verify(&store).await {
+        Ok(v) => match v.first_break {
+            None => {
+                println!("Audit log intact: {} entries verified.", v.verified);
+                ExitCode::SUCCESS
+            }
+            Some((seq, reason)) => {
+                let why = match reason {
+                    audit::Break::Gap { expected } => {
+                        format!("entry {expected} is missing (found {seq} in its place)")
+                    }
+                    audit::Break::PrevHash => "it does not point at the previous entry's hash".to_owned(),
+                    audit::Break::Hash => "its content does not match its hash (it was edited)".to_owned(),
+                    audit::Break::Head { head_seq } => format!(
+                        "the chain ends at {} but the head records {head_seq} (entries were removed from the end)",
+                        seq - 1
+                    ),
+                };
+                println!(
+                    "AUDIT LOG BROKEN at entry {seq}: {why}. {} entries before it verified.",
+                    v.verified
+                );
+                ExitCode::from(3)
+            }
+        },
+        Err(e) => fail(e, 1),
+    }
+}

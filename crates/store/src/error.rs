@@ -1,0 +1,48 @@
+use thiserror::Error;
+
+/// Errors of the storage layer.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The database URL names a backend kabinet does not support.
+    #[error("unsupported database URL {0}: expected sqlite://… or postgres://…")]
+    UnsupportedUrl(String),
+    /// The database could not be reached or opened.
+    #[error("cannot connect to the database at {target}: {source}")]
+    Connect {
+        /// The URL with any password redacted.
+        target: String,
+        /// What the driver said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// A migration failed; the transaction was rolled back.
+    #[error("migration {version} ({name}) failed, the database is unchanged: {source}")]
+    Migration {
+        /// Version number of the failing migration.
+        version: i64,
+        /// Its name.
+        name: String,
+        /// What the database said.
+        #[source]
+        source: sqlx::Error,
+    },
+    /// The applied migrations do not match the ones embedded in this binary.
+    #[error("migration history does not match this binary: {0}")]
+    MigrationMismatch(String),
+    /// Stored data violates an invariant the code relies on.
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
+    /// Any other database error.
+    #[error(transparent)]
+    Database(#[from] sqlx::Error),
+}
+
+impl StoreError {
+    /// True when the error is a unique-constraint violation (a conflicting row exists).
+    pub fn is_unique_violation(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Database(e)) => e.is_unique_violation(),
+            _ => false,
+        }
+    }
+}

@@ -1,0 +1,21 @@
+//! Storage for kabinet: one code path over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Queries are written once in SQL both backends accept (`$1` placeholders, portable
+//! types) and run through sqlx's `Any` driver; where the backends must differ (row
+//! locking, transaction start) the code branches on [`Backend`]. Migrations are one set
+//! per backend, embedded in the binary. See `docs/adr/0001-storage.md`.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+mod db;
+mod error;
+pub mod migrate;
+pub mod outbox;
+pub mod ts;
+
+pub use db::{Backend, Store, StoreOptions, Tx, redact_url};
+pub use error::StoreError;
+/// The connection type queries run on inside a transaction (`&mut *tx`).
+pub use sqlx::AnyConnection as Conn;
+/// The driver error type, for `?` on transaction commits in use cases.
+pub use sqlx::Error as SqlxError;

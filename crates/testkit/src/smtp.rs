@@ -1,0 +1,222 @@
+//! A real SMTP server for tests: the protocol is the `mailin` crate's state machine
+//! over a TCP socket; messages are kept in memory. It can answer `451` to the next
+//! messages to exercise retries.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use mailin::{Action, Handler, Response, SessionBuilder, response};
+use tokio::sync::Notify;
+
+/// A message as the server received it.
+#[derive(Clone, Debug)]
+pub struct ReceivedMail {
+    /// Envelope sender.
+    pub from: String,
+    /// Envelope recipients.
+    pub to: Vec<String>,
+    /// The raw message (headers and body).
+    pub data: String,
+}
+
+impl ReceivedMail {
+    /// The value of a header (first occurrence, unfolded).
+    pub fn header(&self, name: &str) -> Option<String> {
+        let head = self.data.split("\r\n\r\n").next()?;
+        let mut value: Option<String> = None;
+        for line in head.split("\r\n") {
+            if let Some(v) = value.as_mut() {
+                if line.starts_with([' ', '\t']) {
+                    v.push_str(line.trim_start());
+                    continue;
+                }
+                break;
+            }
+            if let Some((n, v)) = line.split_once(':')
+                && n.eq_ignore_ascii_case(name)
+            {
+                value = Some(v.trim().to_owned());
+            }
+        }
+        value
+    }
+}
+
+#[derive(Default)]
+struct Shared {
+    mails: Mutex<Vec<ReceivedMail>>,
+    fail_next: AtomicU32,
+    rejected: AtomicU32,
+    arrived: Notify,
+    stopping: AtomicBool,
+}
+
+#[derive(Clone)]
+struct Session {
+    shared: Arc<Shared>,
+    from: String,
+    to: Vec<String>,
+    data: Vec<u8>,
+}
+
+impl Handler for Session {
+    fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        self.from = from.to_owned();
+        self.to = to.to_vec();
+        self.data.clear();
+        response::OK
+    }
+
+    fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
+        self.data.extend_from_slice(buf);
+        Ok(())
+    }
+
+    fn data_end(&mut self) -> Response {
+        let failing = self
+            .shared
+            .fail_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            self.shared.rejected.fetch_add(1, Ordering::SeqCst);
+            return Response::custom(451, "Temporary failure, try again later".to_owned());
+        }
+        let mail = ReceivedMail {
+            from: self.from.clone(),
+            to: self.to.clone(),
+            data: String::from_utf8_lossy(&self.data).into_owned(),
+        };
+        self.shared
+            .mails
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(mail);
+        self.shared.arrived.notify_waiters();
+        response::OK
+    }
+}
+
+/// An SMTP server on 127.0.0.1 and a free port.
+pub struct MailServer {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+}
+
+fn serve_connection(stream: TcpStream, builder: &SessionBuilder, handler: Session) {
+    let peer: IpAddr = stream
+        .peer_addr()
+        .map(|a| a.ip())
+        .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+    let _ = stream.set_read_timeout(Some(Duration::from_secs(30)));
+    let Ok(read_half) = stream.try_clone() else {
+        return;
+    };
+    let mut reader = BufReader::new(read_half);
+    let mut writer = stream;
+    let mut session = builder.build(peer, handler);
+    if session.greeting().write_to(&mut writer).is_err() {
+        return;
+    }
+    let mut line = Vec::with_capacity(128);
+    loop {
+        line.clear();
+        match reader.read_until(b'\n', &mut line) {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let reply = session.process(&line);
+        match reply.action {
+            Action::NoReply => {}
+            Action::Reply => {
+                if reply.write_to(&mut writer).is_err() || writer.flush().is_err() {
+                    return;
+                }
+            }
+            Action::Close | Action::UpgradeTls => {
+                let _ = reply.write_to(&mut writer);
+                let _ = writer.flush();
+                return;
+            }
+        }
+    }
+}
+
+impl MailServer {
+    /// Starts the server on a thread of its own.
+    pub fn start() -> MailServer {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test SMTP server");
+        let addr = listener.local_addr().expect("SMTP address");
+        let shared = Arc::new(Shared::default());
+        let accept_shared = Arc::clone(&shared);
+        std::thread::spawn(move || {
+            let builder = SessionBuilder::new("kabinet-test-smtp");
+            for stream in listener.incoming() {
+                if accept_shared.stopping.load(Ordering::SeqCst) {
+                    return;
+                }
+                let Ok(stream) = stream else { continue };
+                let builder = builder.clone();
+                let handler = Session {
+                    shared: Arc::clone(&accept_shared),
+                    from: String::new(),
+                    to: Vec::new(),
+                    data: Vec::new(),
+                };
+                std::thread::spawn(move || serve_connection(stream, &builder, handler));
+            }
+        });
+        MailServer { addr, shared }
+    }
+
+    /// `smtp://127.0.0.1:<port>`, for `KABINET_SMTP_URL`.
+    pub fn url(&self) -> String {
+        format!("smtp://{}", self.addr)
+    }
+
+    /// Answers `451` to the next `n` messages.
+    pub fn fail_next(&self, n: u32) {
+        self.shared.fail_next.store(n, Ordering::SeqCst);
+    }
+
+    /// How many messages were refused with `451`.
+    pub fn rejected(&self) -> u32 {
+        self.shared.rejected.load(Ordering::SeqCst)
+    }
+
+    /// The messages accepted so far.
+    pub fn messages(&self) -> Vec<ReceivedMail> {
+        self.shared
+            .mails
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
+    }
+
+    /// Waits until at least `n` messages arrived (or `limit` passes) and returns them.
+    pub async fn wait_for(&self, n: usize, limit: Duration) -> Vec<ReceivedMail> {
+        let deadline = tokio::time::Instant::now() + limit;
+        loop {
+            let arrived = self.shared.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            let mails = self.messages();
+            if mails.len() >= n {
+                return mails;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                return self.messages();
+            }
+        }
+    }
+}
+
+impl Drop for MailServer {
+    fn drop(&mut self) {
+        self.shared.stopping.store(true, Ordering::SeqCst);
+        let _ = TcpStream::connect(self.addr);
+    }
+}

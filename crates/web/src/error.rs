@@ -1,0 +1,247 @@
+//! Errors of the web layer: one type, turned into RFC 9457 problem details for the API
+//! (`/api/…`) and a Russian page for browsers. A 500 logs its cause with the request id
+//! and shows the user only that id.
+
+use axum::http::{Method, StatusCode, Uri, header};
+use axum::response::{Html, IntoResponse, Response};
+use kabinet_app::{AppError, FieldError};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::middleware::{current_request_id, current_state};
+use crate::pages::{ErrorPage, Layout, render};
+
+/// An error leaving a handler.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// 404.
+    #[error("not found")]
+    NotFound,
+    /// 403.
+    #[error("forbidden")]
+    Forbidden,
+    /// 409 with a message key.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    /// 422 with field errors.
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    /// 503: a dependency (the database) is not reachable.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    /// 500: the cause goes to the log only.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<AppError> for WebError {
+    fn from(e: AppError) -> WebError {
+        match e {
+            AppError::Validation(fields) => WebError::Validation(fields),
+            AppError::Forbidden => WebError::Forbidden,
+            AppError::NotFound => WebError::NotFound,
+            AppError::Conflict(key) => WebError::Conflict(key),
+            AppError::Store(e) => WebError::Internal(e.to_string()),
+        }
+    }
+}
+
+/// One field error in a problem document.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProblemField {
+    /// The field name as in the request body.
+    pub field: String,
+    /// What is wrong, in Russian.
+    pub message: String,
+}
+
+/// RFC 9457 problem details.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary, in Russian.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// Explanation for this occurrence, in Russian.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+    /// The request id, to quote to support.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+    /// Field errors (422).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<ProblemField>,
+}
+
+impl WebError {
+    fn status(&self) -> StatusCode {
+        match self {
+            WebError::NotFound => StatusCode::NOT_FOUND,
+            WebError::Forbidden => StatusCode::FORBIDDEN,
+            WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn slug_and_title_key(&self) -> (&'static str, &'static str) {
+        match self {
+            WebError::NotFound => ("not-found", "problem-not-found"),
+            WebError::Forbidden => ("forbidden", "problem-forbidden"),
+            WebError::Conflict(_) => ("conflict", "problem-conflict"),
+            WebError::Validation(_) => ("validation", "problem-validation"),
+            WebError::Unavailable(_) => ("unavailable", "problem-unavailable"),
+            WebError::Internal(_) => ("internal", "problem-internal"),
+        }
+    }
+
+    /// The problem document for the API.
+    pub fn problem(&self) -> Problem {
+        let state = current_state();
+        let t = |key: &str| match &state {
+            Some(s) => s.i18n.t(key),
+            None => key.to_owned(),
+        };
+        let (slug, title_key) = self.slug_and_title_key();
+        let (detail, errors) = match self {
+            WebError::Conflict(key) => (Some(t(key)), Vec::new()),
+            WebError::Validation(fields) => (
+                None,
+                fields
+                    .iter()
+                    .map(|f| ProblemField {
+                        field: f.field.clone(),
+                        message: t(f.key),
+                    })
+                    .collect(),
+            ),
+            _ => (None, Vec::new()),
+        };
+        Problem {
+            kind: format!("urn:kabinet:problem:{slug}"),
+            title: t(title_key),
+            status: self.status().as_u16(),
+            detail,
+            request_id: current_request_id(),
+            errors,
+        }
+    }
+
+    /// Renders for an API client.
+    pub fn api_response(self) -> Response {
+        self.log();
+        let status = self.status();
+        let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
+        (
+            status,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    }
+
+    /// Renders for a browser.
+    pub fn page_response(self) -> Response {
+        self.log();
+        error_page(self.status())
+    }
+
+    fn log(&self) {
+        match self {
+            WebError::Internal(cause) => tracing::error!(cause = %cause, "internal error"),
+            WebError::Unavailable(cause) => tracing::warn!(cause = %cause, "unavailable"),
+            _ => {}
+        }
+    }
+}
+
+impl IntoResponse for WebError {
+    /// API handlers return `WebError`; pages use [`WebError::page_response`].
+    fn into_response(self) -> Response {
+        self.api_response()
+    }
+}
+
+fn is_api(uri: &Uri) -> bool {
+    uri.path().starts_with("/api/v1/") || uri.path() == "/api/v1"
+}
+
+/// 404 for any unknown address: a problem document under `/api/v1`, a page elsewhere.
+pub async fn fallback(uri: Uri) -> Response {
+    if is_api(&uri) {
+        WebError::NotFound.api_response()
+    } else {
+        WebError::NotFound.page_response()
+    }
+}
+
+/// 405 for a known address with the wrong method.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    tracing::debug!(%method, "method not allowed");
+    if is_api(&uri) {
+        let problem = Problem {
+            kind: "urn:kabinet:problem:method-not-allowed".to_owned(),
+            title: current_state()
+                .map(|s| s.i18n.t("problem-method-not-allowed"))
+                .unwrap_or_default(),
+            status: 405,
+            detail: None,
+            request_id: current_request_id(),
+            errors: Vec::new(),
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::CONTENT_TYPE, "application/problem+json")],
+            body,
+        )
+            .into_response()
+    } else {
+        error_page(StatusCode::METHOD_NOT_ALLOWED)
+    }
+}
+
+/// The Russian error page for a status; server errors show the request id.
+pub fn error_page(status: StatusCode) -> Response {
+    let Some(state) = current_state() else {
+        return (status, status.canonical_reason().unwrap_or("error")).into_response();
+    };
+    let (title_key, text_key) = match status {
+        StatusCode::NOT_FOUND => ("error-404-title", "error-404-text"),
+        StatusCode::METHOD_NOT_ALLOWED => ("error-405-title", "error-405-text"),
+        _ => ("error-500-title", "error-500-text"),
+    };
+    let page = ErrorPage {
+        l: Layout::new(&state),
+        title: state.i18n.t(title_key),
+        text: state.i18n.t(text_key),
+        request_id: if status.is_server_error() {
+            current_request_id()
+        } else {
+            None
+        },
+    };
+    match render(&page) {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(_) => (status, state.i18n.t(title_key)).into_response(),
+    }
+}
+
+/// The response for a handler that panicked (the panic is logged, the user sees a 500).
+pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let cause = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".to_owned());
+    let error = WebError::Internal(format!("panic: {cause}"));
+    if crate::middleware::current_is_api() {
+        error.api_response()
+    } else {
+        error.page_response()
+    }
+}

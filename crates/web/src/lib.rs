@@ -1,0 +1,61 @@
+//! The web layer: HTML pages (askama templates, Russian, no JavaScript needed) and the
+//! JSON API v1 (OpenAPI by utoipa), on one axum router.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod error;
+pub mod i18n;
+pub mod metrics;
+pub mod middleware;
+pub mod pages;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::routing::get;
+use kabinet_app::App;
+
+pub use error::WebError;
+pub use i18n::I18n;
+pub use metrics::Metrics;
+
+/// Shared state of every handler.
+#[derive(Clone)]
+pub struct AppState {
+    /// The use cases.
+    pub app: App,
+    /// The message catalog.
+    pub i18n: Arc<I18n>,
+    /// Request counters.
+    pub metrics: Arc<Metrics>,
+}
+
+impl AppState {
+    /// Builds the state; fails when the message catalog is broken.
+    pub fn new(app: App) -> Result<AppState, String> {
+        Ok(AppState {
+            app,
+            i18n: Arc::new(I18n::russian()?),
+            metrics: Arc::new(Metrics::new()),
+        })
+    }
+}
+
+/// The whole application: pages, API, operations endpoints, middleware.
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route("/", get(pages::home::show))
+        .route("/api/docs", get(pages::api_docs::show))
+        .route("/static/app.css", get(pages::assets::css))
+        .merge(api::routes())
+        .fallback(error::fallback)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            error::panic_response,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::observe,
+        ))
+        .with_state(state)
+}

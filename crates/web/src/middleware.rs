@@ -1,0 +1,172 @@
+//! The one middleware every request passes: request id, client address, access log,
+//! metrics and security headers. It also makes the request id and the state available
+//! to error rendering through a task-local.
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::{HeaderName, HeaderValue, header};
+use axum::middleware::Next;
+use axum::response::Response;
+use tracing::Instrument;
+use uuid::Uuid;
+
+use crate::AppState;
+
+#[derive(Clone)]
+struct Scope {
+    id: String,
+    api: bool,
+    state: AppState,
+}
+
+tokio::task_local! {
+    static SCOPE: Scope;
+}
+
+/// The id of the request being handled, if any.
+pub fn current_request_id() -> Option<String> {
+    SCOPE.try_with(|s| s.id.clone()).ok()
+}
+
+/// The state of the request being handled, if any.
+pub fn current_state() -> Option<AppState> {
+    SCOPE.try_with(|s| s.state.clone()).ok()
+}
+
+/// True when the request being handled is an API call.
+pub fn current_is_api() -> bool {
+    SCOPE.try_with(|s| s.api).unwrap_or(false)
+}
+
+/// The request id, as an extension for handlers.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+/// The client's address (from the socket, or `X-Forwarded-For` when trusted).
+#[derive(Clone, Debug)]
+pub struct ClientAddr(pub Option<String>);
+
+const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+                   font-src 'self'; connect-src 'self'; form-action 'self'; \
+                   frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
+
+fn incoming_request_id(request: &Request) -> Option<String> {
+    let value = request.headers().get("x-request-id")?.to_str().ok()?;
+    let ok = !value.is_empty()
+        && value.len() <= 64
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+    ok.then(|| value.to_owned())
+}
+
+fn client_addr(request: &Request, trust_forwarded: bool) -> Option<String> {
+    if trust_forwarded
+        && let Some(first) = request
+            .headers()
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(',').next())
+            .map(str::trim)
+            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
+    {
+        return Some(first.to_owned());
+    }
+    request
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+}
+
+fn served_over_tls(request: &Request, state: &AppState) -> bool {
+    let settings = &state.app.settings;
+    let public_https = settings
+        .public_url
+        .as_deref()
+        .is_some_and(|u| u.starts_with("https://"));
+    let forwarded_https = settings.trust_forwarded_headers
+        && request
+            .headers()
+            .get("x-forwarded-proto")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
+    public_https || forwarded_https
+}
+
+/// Wraps every request.
+pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let id = incoming_request_id(&request).unwrap_or_else(|| Uuid::now_v7().to_string());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|m| m.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".to_owned());
+    let tls = served_over_tls(&request, &state);
+    let addr = client_addr(&request, state.app.settings.trust_forwarded_headers);
+    request.extensions_mut().insert(RequestId(id.clone()));
+    request.extensions_mut().insert(ClientAddr(addr));
+
+    let span = tracing::info_span!("request", request_id = %id, method = %method, path = %path);
+    let scope = Scope {
+        id: id.clone(),
+        api: path.starts_with("/api/v1"),
+        state: state.clone(),
+    };
+    let mut response = SCOPE
+        .scope(scope, next.run(request))
+        .instrument(span.clone())
+        .await;
+
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .record(method.as_str(), &route, status, elapsed.as_secs_f64());
+    span.in_scope(|| {
+        tracing::info!(
+            status,
+            duration_ms = elapsed.as_secs_f64() * 1000.0,
+            "request finished"
+        );
+    });
+
+    let headers = response.headers_mut();
+    if let Ok(v) = HeaderValue::from_str(&id) {
+        headers.insert(HeaderName::from_static("x-request-id"), v);
+    }
+    let fixed: [(HeaderName, &'static str); 7] = [
+        (header::CONTENT_SECURITY_POLICY, CSP),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (
+            HeaderName::from_static("cross-origin-opener-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("cross-origin-resource-policy"),
+            "same-origin",
+        ),
+        (
+            HeaderName::from_static("permissions-policy"),
+            "camera=(), microphone=(), geolocation=(), payment=()",
+        ),
+    ];
+    for (name, value) in fixed {
+        headers.insert(name, HeaderValue::from_static(value));
+    }
+    if !headers.contains_key(header::CACHE_CONTROL) {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    if tls {
+        headers.insert(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        );
+    }
+    response
+}

@@ -1,0 +1,17 @@
+//! Static assets, embedded in the binary (no CDN).
+
+use axum::http::header;
+use axum::response::IntoResponse;
+
+const CSS: &str = include_str!("../../static/app.css");
+
+/// `GET /static/app.css`
+pub async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+}

@@ -1,0 +1,21 @@
+//! The home page.
+
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+
+use super::{Layout, page};
+use crate::AppState;
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct Home<'a> {
+    l: Layout<'a>,
+}
+
+/// `GET /`
+pub async fn show(State(state): State<AppState>) -> Response {
+    page(&Home {
+        l: Layout::new(&state),
+    })
+}
