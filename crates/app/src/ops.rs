@@ -22,8 +22,9 @@ pub enum TestTarget {
 pub async fn send_test_message(app: &App, ctx: &Ctx, target: TestTarget) -> Result<Uuid, AppError> {
     let message = match target {
         TestTarget::Email(raw) => {
-            let email = Email::parse(&raw)
-                .map_err(|e| AppError::Validation(vec![FieldError::new("email", e.message_key())]))?;
+            let email = Email::parse(&raw).map_err(|e| {
+                AppError::Validation(vec![FieldError::new("email", e.message_key())])
+            })?;
             Message::Email {
                 to: email.as_str().to_owned(),
                 subject: "Проверка доставки".to_owned(),
@@ -33,8 +34,9 @@ pub async fn send_test_message(app: &App, ctx: &Ctx, target: TestTarget) -> Resu
             }
         }
         TestTarget::Phone(raw) => {
-            let phone = Phone::parse(&raw)
-                .map_err(|e| AppError::Validation(vec![FieldError::new("phone", e.message_key())]))?;
+            let phone = Phone::parse(&raw).map_err(|e| {
+                AppError::Validation(vec![FieldError::new("phone", e.message_key())])
+            })?;
             Message::Sms {
                 to: phone.as_str().to_owned(),
                 text: "Проверка доставки SMS личного кабинета.".to_owned(),

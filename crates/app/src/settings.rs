@@ -112,7 +112,10 @@ impl fmt::Debug for Settings {
         let redact = |s: &Option<SecretString>| s.as_ref().map(|s| redact_url(s.expose_secret()));
         f.debug_struct("Settings")
             .field("data_dir", &self.data_dir)
-            .field("database_url", &redact_url(self.database_url.expose_secret()))
+            .field(
+                "database_url",
+                &redact_url(self.database_url.expose_secret()),
+            )
             .field("database_max_connections", &self.database_max_connections)
             .field("migrate_on_start", &self.migrate_on_start)
             .field("listen", &self.listen)
@@ -268,7 +271,10 @@ fn parse_http_url(s: &str) -> Result<String, String> {
     if s.starts_with("http://") || s.starts_with("https://") {
         Ok(s.trim_end_matches('/').to_owned())
     } else {
-        Err(format!("{:?} is not an http:// or https:// URL", redact_url(s)))
+        Err(format!(
+            "{:?} is not an http:// or https:// URL",
+            redact_url(s)
+        ))
     }
 }
 
@@ -292,10 +298,11 @@ impl Settings {
                     source,
                 })?;
                 let table: toml::Table =
-                    text.parse().map_err(|e: toml::de::Error| ConfigError::Syntax {
-                        path: path.to_owned(),
-                        message: e.to_string(),
-                    })?;
+                    text.parse()
+                        .map_err(|e: toml::de::Error| ConfigError::Syntax {
+                            path: path.to_owned(),
+                            message: e.to_string(),
+                        })?;
                 if let Some(key) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
                     return Err(ConfigError::UnknownKey {
                         key: key.clone(),
@@ -316,9 +323,8 @@ impl Settings {
                 .map_err(|e| e.to_string())
         })?;
         let embedded = configured_db.is_none();
-        let database_url = configured_db.unwrap_or_else(|| {
-            format!("sqlite://{}", data_dir.join("kabinet.db").display())
-        });
+        let database_url = configured_db
+            .unwrap_or_else(|| format!("sqlite://{}", data_dir.join("kabinet.db").display()));
         let log_format = src
             .get("log_format", |s| match s {
                 "text" => Ok(LogFormat::Text),
@@ -342,12 +348,11 @@ impl Settings {
             trust_forwarded_headers: src
                 .get("trust_forwarded_headers", parse_bool)?
                 .unwrap_or(false),
-            smtp_url: src
-                .get("smtp_url", |s| {
-                    SmtpTarget::parse(s)
-                        .map(|_| SecretString::from(s.to_owned()))
-                        .map_err(|e| format!("{:?}: {e}", redact_url(s)))
-                })?,
+            smtp_url: src.get("smtp_url", |s| {
+                SmtpTarget::parse(s)
+                    .map(|_| SecretString::from(s.to_owned()))
+                    .map_err(|e| format!("{:?}: {e}", redact_url(s)))
+            })?,
             mail_from: src
                 .get("mail_from", parse_text)?
                 .unwrap_or_else(|| "Личный кабинет <noreply@localhost>".to_owned()),
@@ -424,9 +429,13 @@ mod tests {
     #[test]
     fn environment_wins_over_file() {
         let mut f = tempfile::NamedTempFile::new().unwrap();
-        writeln!(f, "listen = \"0.0.0.0:9000\"\ndemo = false\nworker_poll_ms = 500").unwrap();
-        let s = Settings::load(Some(f.path()), env(&[("KABINET_LISTEN", "127.0.0.1:9001")]))
-            .unwrap();
+        writeln!(
+            f,
+            "listen = \"0.0.0.0:9000\"\ndemo = false\nworker_poll_ms = 500"
+        )
+        .unwrap();
+        let s =
+            Settings::load(Some(f.path()), env(&[("KABINET_LISTEN", "127.0.0.1:9001")])).unwrap();
         assert_eq!(s.listen.to_string(), "127.0.0.1:9001");
         assert!(!s.demo);
         assert_eq!(s.worker_poll_ms, 500);
@@ -469,7 +478,10 @@ mod tests {
         )
         .unwrap();
         let debug = format!("{s:?}");
-        assert!(!debug.contains("hunter2") && !debug.contains("pa55"), "{debug}");
+        assert!(
+            !debug.contains("hunter2") && !debug.contains("pa55"),
+            "{debug}"
+        );
         assert!(debug.contains("postgres://kab:***@db/kab"), "{debug}");
         assert!(!s.demo, "demo is off when a database is configured");
     }

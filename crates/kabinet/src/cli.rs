@@ -113,7 +113,11 @@ fn fail(e: impl std::fmt::Display, code: u8) -> ExitCode {
 }
 
 fn start_failure(e: StartError) -> ExitCode {
-    let code = if matches!(e, StartError::Config(_)) { 2 } else { 1 };
+    let code = if matches!(e, StartError::Config(_)) {
+        2
+    } else {
+        1
+    };
     fail(e, code)
 }
 
@@ -122,17 +126,25 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
         Command::Serve => serve(settings).await,
         Command::Worker => worker(settings).await,
         Command::Migrate => {
-            let store = match Store::connect(settings.database_url(), &StoreOptions::default()).await {
-                Ok(s) => s,
-                Err(e) => return fail(e, 1),
-            };
+            let store =
+                match Store::connect(settings.database_url(), &StoreOptions::default()).await {
+                    Ok(s) => s,
+                    Err(e) => return fail(e, 1),
+                };
             match migrate::run(&store).await {
                 Ok(report) if report.applied.is_empty() => {
-                    println!("The database at {} is up to date.", settings.database_target());
+                    println!(
+                        "The database at {} is up to date.",
+                        settings.database_target()
+                    );
                     ExitCode::SUCCESS
                 }
                 Ok(report) => {
-                    println!("Applied migrations {:?} to {}.", report.applied, settings.database_target());
+                    println!(
+                        "Applied migrations {:?} to {}.",
+                        report.applied,
+                        settings.database_target()
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e, 1),
@@ -159,7 +171,14 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(AppError::Validation(fields)) => fail(
-                    format!("invalid input: {}", fields.iter().map(|f| format!("{} ({})", f.field, f.key)).collect::<Vec<_>>().join(", ")),
+                    format!(
+                        "invalid input: {}",
+                        fields
+                            .iter()
+                            .map(|f| format!("{} ({})", f.field, f.key))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                     2,
                 ),
                 Err(e) => fail(e, 1),
@@ -178,14 +197,15 @@ async fn shutdown_signal() {
     let ctrl_c = tokio::signal::ctrl_c();
     #[cfg(unix)]
     {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(e) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM");
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot listen for SIGTERM");
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
         tokio::select! {
             _ = ctrl_c => {}
             _ = term.recv() => {}
@@ -259,8 +279,12 @@ async fn audit_verify(settings: Arc<Settings>) -> ExitCode {
                     audit::Break::Gap { expected } => {
                         format!("entry {expected} is missing (found {seq} in its place)")
                     }
-                    audit::Break::PrevHash => "it does not point at the previous entry's hash".to_owned(),
-                    audit::Break::Hash => "its content does not match its hash (it was edited)".to_owned(),
+                    audit::Break::PrevHash => {
+                        "it does not point at the previous entry's hash".to_owned()
+                    }
+                    audit::Break::Hash => {
+                        "its content does not match its hash (it was edited)".to_owned()
+                    }
                     audit::Break::Head { head_seq } => format!(
                         "the chain ends at {} but the head records {head_seq} (entries were removed from the end)",
                         seq - 1

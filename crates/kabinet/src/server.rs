@@ -153,12 +153,10 @@ impl Server {
 
 /// Starts serving `app` on `listener`; the worker runs in process when enabled.
 pub async fn start(app: App, listener: TcpListener) -> Result<Server, StartError> {
-    let addr = listener
-        .local_addr()
-        .map_err(|source| StartError::Listen {
-            addr: app.settings.listen,
-            source,
-        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Listen {
+        addr: app.settings.listen,
+        source,
+    })?;
     let state = AppState::new(app.clone()).map_err(StartError::Config)?;
     let router = kabinet_web::router(state);
     let (shutdown, stop) = watch::channel(false);

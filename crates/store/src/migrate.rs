@@ -105,7 +105,10 @@ pub async fn run_set(store: &Store, set: &[Migration]) -> Result<MigrationReport
             name: m.name.to_owned(),
             source,
         };
-        sqlx::raw_sql(m.sql).execute(&mut *tx).await.map_err(failed)?;
+        sqlx::raw_sql(m.sql)
+            .execute(&mut *tx)
+            .await
+            .map_err(failed)?;
         sqlx::query(
             "INSERT INTO kabinet_migrations (version, name, checksum, applied_at) \
              VALUES ($1, $2, $3, $4)",

@@ -32,7 +32,9 @@ impl Status {
             "pending" => Ok(Status::Pending),
             "sent" => Ok(Status::Sent),
             "dead" => Ok(Status::Dead),
-            other => Err(StoreError::Corrupt(format!("unknown outbox status {other:?}"))),
+            other => Err(StoreError::Corrupt(format!(
+                "unknown outbox status {other:?}"
+            ))),
         }
     }
 }
@@ -154,7 +156,11 @@ pub async fn mark_failed(
     retry_at: Option<OffsetDateTime>,
 ) -> Result<(), StoreError> {
     let error: String = error.chars().take(1000).collect();
-    let status = if retry_at.is_some() { "pending" } else { "dead" };
+    let status = if retry_at.is_some() {
+        "pending"
+    } else {
+        "dead"
+    };
     sqlx::query(
         "UPDATE outbox SET status = $1, next_attempt_at = $2, locked_until = NULL, \
          last_error = $3 WHERE id = $4 AND locked_by = $5 AND status = 'pending'",

@@ -40,7 +40,9 @@ impl TestBackend {
                 panic!("CI=true but KABINET_TEST_PG is not set: PostgreSQL tests must run in CI")
             }
             _ => {
-                eprintln!("skipped on PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test");
+                eprintln!(
+                    "skipped on PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test"
+                );
                 None
             }
         }
@@ -130,7 +132,10 @@ impl TestApp {
             }
         };
         let mut env = vec![
-            ("KABINET_DATA_DIR".to_owned(), dir.path().display().to_string()),
+            (
+                "KABINET_DATA_DIR".to_owned(),
+                dir.path().display().to_string(),
+            ),
             ("KABINET_DATABASE_URL".to_owned(), database_url),
             ("KABINET_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
             ("KABINET_DEMO".to_owned(), options.demo.to_string()),

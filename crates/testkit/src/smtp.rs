@@ -1,6 +1,6 @@
 //! A real SMTP server for tests: the protocol is the `mailin` crate's state machine
-//! over a TCP socket; messages are kept in memory. It can answer `451` to the next
-//! messages to exercise retries.
+//! over a TCP socket; messages are kept in memory. It can answer `451` to the `DATA`
+//! command of the next messages to exercise retries.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
@@ -64,6 +64,17 @@ struct Session {
 
 impl Handler for Session {
     fn data_start(&mut self, _domain: &str, from: &str, _is8bit: bool, to: &[String]) -> Response {
+        // Refuse at DATA rather than after the message: mailin keeps its data state
+        // after an error reply to the final dot, which would swallow the client's RSET.
+        let failing = self
+            .shared
+            .fail_next
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+            .is_ok();
+        if failing {
+            self.shared.rejected.fetch_add(1, Ordering::SeqCst);
+            return Response::custom(451, "Temporary failure, try again later".to_owned());
+        }
         self.from = from.to_owned();
         self.to = to.to_vec();
         self.data.clear();
@@ -76,15 +87,6 @@ impl Handler for Session {
     }
 
     fn data_end(&mut self) -> Response {
-        let failing = self
-            .shared
-            .fail_next
-            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
-            .is_ok();
-        if failing {
-            self.shared.rejected.fetch_add(1, Ordering::SeqCst);
-            return Response::custom(451, "Temporary failure, try again later".to_owned());
-        }
         let mail = ReceivedMail {
             from: self.from.clone(),
             to: self.to.clone(),

@@ -41,7 +41,10 @@ impl I18n {
 
     /// True when the catalog has the key.
     pub fn has(&self, key: &str) -> bool {
-        self.bundle.get_message(key).and_then(|m| m.value()).is_some()
+        self.bundle
+            .get_message(key)
+            .and_then(|m| m.value())
+            .is_some()
     }
 
     /// The text for a key without arguments.

@@ -158,9 +158,13 @@ impl SmsGateway {
                 if status.is_success() {
                     Ok(())
                 } else if status.is_client_error() && status.as_u16() != 429 {
-                    Err(DeliveryError::Permanent(format!("gateway answered {status}")))
+                    Err(DeliveryError::Permanent(format!(
+                        "gateway answered {status}"
+                    )))
                 } else {
-                    Err(DeliveryError::Transient(format!("gateway answered {status}")))
+                    Err(DeliveryError::Transient(format!(
+                        "gateway answered {status}"
+                    )))
                 }
             }
         }

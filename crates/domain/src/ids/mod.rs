@@ -55,9 +55,10 @@ mod tests {
     #[test]
     fn catalog_has_every_message_key() {
         for key in ALL_MESSAGE_KEYS {
-            let defined = CATALOG
-                .lines()
-                .any(|line| line.strip_prefix(key).is_some_and(|rest| rest.starts_with(" =")));
+            let defined = CATALOG.lines().any(|line| {
+                line.strip_prefix(key)
+                    .is_some_and(|rest| rest.starts_with(" ="))
+            });
             assert!(defined, "locales/ru/ids.ftl lacks `{key} =`");
         }
     }
@@ -77,13 +78,13 @@ mod tests {
     #[test]
     fn catalog_messages_are_not_empty_and_are_russian() {
         for line in CATALOG.lines() {
-            if let Some((key, text)) = line.split_once(" = ") {
-                if line.starts_with(|c: char| c.is_ascii_lowercase()) {
-                    assert!(
-                        text.chars().any(|c| ('а'..='я').contains(&c)),
-                        "`{key}` has no Russian text"
-                    );
-                }
+            if line.starts_with(|c: char| c.is_ascii_lowercase())
+                && let Some((key, text)) = line.split_once(" = ")
+            {
+                assert!(
+                    text.chars().any(|c| ('а'..='я').contains(&c)),
+                    "`{key}` has no Russian text"
+                );
             }
         }
     }

@@ -37,12 +37,7 @@ pub struct IssuerCode(String);
 
 string_id!(IssuerCode);
 
-fn fixed_digits(
-    input: &str,
-    kind: IdKind,
-    len: usize,
-    extra: &[char],
-) -> Result<String, IdError> {
+fn fixed_digits(input: &str, kind: IdKind, len: usize, extra: &[char]) -> Result<String, IdError> {
     let digits = text::digits(input, kind, extra)?;
     if digits.len() == len {
         Ok(digits)

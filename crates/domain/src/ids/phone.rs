@@ -97,12 +97,11 @@ impl Phone {
 impl fmt::Display for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.0;
-        if self.is_russian() {
-            if let (Some(code), Some(a), Some(b), Some(c)) =
+        if self.is_russian()
+            && let (Some(code), Some(a), Some(b), Some(c)) =
                 (s.get(2..5), s.get(5..8), s.get(8..10), s.get(10..12))
-            {
-                return write!(f, "+7 {code} {a}-{b}-{c}");
-            }
+        {
+            return write!(f, "+7 {code} {a}-{b}-{c}");
         }
         f.write_str(s)
     }

@@ -146,7 +146,10 @@ mod tests {
     fn serde_round_trip() {
         let snils = Snils::parse("112-233-445 95").unwrap();
         assert_eq!(String::from(snils.clone()), "11223344595");
-        assert_eq!(Snils::try_from("112 233 445 95".to_owned()), Ok(snils.clone()));
+        assert_eq!(
+            Snils::try_from("112 233 445 95".to_owned()),
+            Ok(snils.clone())
+        );
         assert_eq!("11223344595".parse::<Snils>(), Ok(snils));
     }
 }

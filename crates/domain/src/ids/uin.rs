@@ -187,7 +187,9 @@ mod tests {
             assert_eq!(parsed.as_str(), uin);
         }
         assert_eq!(
-            Uin::parse("abcdef01-0000-0000-0000-00199").unwrap().as_str(),
+            Uin::parse("abcdef01-0000-0000-0000-00199")
+                .unwrap()
+                .as_str(),
             "ABCDEF0100000000000000199"
         );
     }
@@ -219,7 +221,9 @@ mod tests {
         assert_eq!(rule("18810177200000000008"), Rule::CheckDigit);
         assert_eq!(rule("ABCDEF0100000000000000198"), Rule::CheckDigit);
         assert_eq!(
-            Uin::parse("00000000000000000000").unwrap_err().message_key(),
+            Uin::parse("00000000000000000000")
+                .unwrap_err()
+                .message_key(),
             "id-uin-zeros"
         );
     }

@@ -1,0 +1,222 @@
+//! The `kabinet` binary as an operator uses it: start-up failures with clear messages
+//! and exit codes, migrations, `audit verify` catching tampering, serve and SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Output, Stdio};
+
+use kabinet_testkit::{PgDatabase, TestBackend, backend_test};
+
+fn kabinet(dir: &std::path::Path, env: &[(&str, &str)], args: &[&str]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_kabinet"));
+    cmd.current_dir(dir)
+        .args(args)
+        .env("KABINET_LOG_LEVEL", "warn");
+    for (k, _) in std::env::vars() {
+        if k.starts_with("KABINET_") && k != "KABINET_TEST_PG" {
+            cmd.env_remove(k);
+        }
+    }
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run kabinet")
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+#[test]
+fn a_bad_value_names_the_key_and_exits_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kabinet(dir.path(), &[("KABINET_LISTEN", "somewhere")], &["serve"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("KABINET_LISTEN: \"somewhere\" is not an address"),
+        "{err}"
+    );
+    assert!(!err.contains("panicked"), "{err}");
+
+    std::fs::write(
+        dir.path().join("k.toml"),
+        "listen = \"127.0.0.1:0\"\nworker_poll_ms = \"often\"\n",
+    )
+    .unwrap();
+    let out = kabinet(dir.path(), &[], &["--config", "k.toml", "serve"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("`worker_poll_ms` in k.toml"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_unreachable_database_names_the_target_without_its_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kabinet(
+        dir.path(),
+        &[(
+            "KABINET_DATABASE_URL",
+            "postgres://kab:hunter2@127.0.0.1:1/kab",
+        )],
+        &["serve"],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert!(
+        err.contains("cannot connect to the database at postgres://kab:***@127.0.0.1:1/kab"),
+        "{err}"
+    );
+    assert!(
+        !err.contains("hunter2") && !err.contains("panicked"),
+        "{err}"
+    );
+}
+
+#[test]
+fn config_show_redacts_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = kabinet(
+        dir.path(),
+        &[("KABINET_SMTP_URL", "smtp://u:topsecret@relay:25")],
+        &["config", "show"],
+    );
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert!(
+        text.contains("smtp://u:***@relay:25") && !text.contains("topsecret"),
+        "{text}"
+    );
+}
+
+fn database_url(backend: &TestBackend, dir: &std::path::Path) -> (String, Option<PgDatabase>) {
+    match backend {
+        TestBackend::Sqlite => (format!("sqlite://{}", dir.join("k.db").display()), None),
+        TestBackend::Postgres(admin) => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            let db = rt.block_on(PgDatabase::create(admin));
+            (db.url().to_owned(), Some(db))
+        }
+    }
+}
+
+fn tamper(url: &str) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = kabinet_store::Store::connect(url, &Default::default())
+            .await
+            .unwrap();
+        let drop_trigger = match store.backend() {
+            kabinet_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
+            kabinet_store::Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
+        };
+        sqlx::query(drop_trigger)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_log SET details = '{\"channel\":\"sms\"}' WHERE seq = 2")
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.close().await;
+    });
+}
+
+fn migrate_and_verify(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _db) = database_url(&backend, dir.path());
+    let env = [("KABINET_DATABASE_URL", url.as_str())];
+    let out = kabinet(dir.path(), &env, &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Applied migrations [1]"),
+        "{}",
+        stdout(&out)
+    );
+    let out = kabinet(dir.path(), &env, &["migrate"]);
+    assert!(stdout(&out).contains("is up to date"));
+
+    for to in ["a@example.ru", "b@example.ru", "c@example.ru"] {
+        let out = kabinet(dir.path(), &env, &["notify", "test", "--email", to]);
+        assert!(out.status.success(), "{}", stderr(&out));
+    }
+    let out = kabinet(dir.path(), &env, &["notify", "test", "--email", "nonsense"]);
+    assert_eq!(out.status.code(), Some(2));
+    let out = kabinet(dir.path(), &env, &["audit", "verify"]);
+    assert!(out.status.success());
+    assert!(
+        stdout(&out).contains("Audit log intact: 3 entries verified."),
+        "{}",
+        stdout(&out)
+    );
+
+    tamper(&url);
+    let out = kabinet(dir.path(), &env, &["audit", "verify"]);
+    assert_eq!(out.status.code(), Some(3));
+    assert!(
+        stdout(&out).contains("AUDIT LOG BROKEN at entry 2: its content does not match its hash"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn migrate_notify_and_audit_verify_sqlite() {
+    migrate_and_verify(TestBackend::Sqlite);
+}
+
+#[test]
+fn migrate_notify_and_audit_verify_postgres() {
+    if let Some(pg) = TestBackend::postgres() {
+        migrate_and_verify(pg);
+    }
+}
+
+backend_test! {
+    async fn serve_prints_its_address_and_stops_on_sigterm(backend) {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, _db) = match &backend {
+            TestBackend::Sqlite => (format!("sqlite://{}", dir.path().join("k.db").display()), None),
+            TestBackend::Postgres(admin) => {
+                let db = PgDatabase::create(admin).await;
+                (db.url().to_owned(), Some(db))
+            }
+        };
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kabinet"))
+            .current_dir(dir.path())
+            .arg("serve")
+            .env("KABINET_DATABASE_URL", &url)
+            .env("KABINET_LISTEN", "127.0.0.1:0")
+            .env("KABINET_LOG_LEVEL", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        let base = line
+            .strip_prefix("kabinet is running at ")
+            .and_then(|l| l.split_whitespace().next())
+            .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
+            .to_owned();
+        let health = reqwest::get(format!("{base}healthz")).await.unwrap();
+        assert_eq!(health.status(), 200);
+        let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+        assert!(status.success());
+        let exit = child.wait().unwrap();
+        assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
+    }
+}
