@@ -9,11 +9,17 @@ use libfuzzer_sys::fuzz_target;
 fuzz_target!(|input: &str| {
     if let Ok(series) = PassportSeries::parse(input) {
         assert_eq!(PassportSeries::parse(series.as_str()).as_ref(), Ok(&series));
-        assert_eq!(PassportSeries::parse(&series.to_string()).as_ref(), Ok(&series));
+        assert_eq!(
+            PassportSeries::parse(&series.to_string()).as_ref(),
+            Ok(&series)
+        );
     }
     if let Ok(number) = PassportNumber::parse(input) {
         assert_eq!(PassportNumber::parse(number.as_str()).as_ref(), Ok(&number));
-        assert_eq!(PassportNumber::parse(&number.to_string()).as_ref(), Ok(&number));
+        assert_eq!(
+            PassportNumber::parse(&number.to_string()).as_ref(),
+            Ok(&number)
+        );
     }
     if let Ok(code) = IssuerCode::parse(input) {
         assert_eq!(IssuerCode::parse(code.as_str()).as_ref(), Ok(&code));

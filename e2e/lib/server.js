@@ -1,0 +1,48 @@
+// Starts the real kabinet binary on a free port with a fresh SQLite database and
+// resolves when it printed its address (no sleeping).
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+function binary() {
+  if (process.env.KABINET_BIN) return process.env.KABINET_BIN;
+  const target = process.env.CARGO_TARGET_DIR || path.resolve(import.meta.dirname, '..', '..', 'target');
+  for (const profile of ['release', 'debug']) {
+    const candidate = path.join(target, profile, 'kabinet');
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new Error('kabinet binary not found: run `cargo build` or set KABINET_BIN');
+}
+
+export async function startKabinet(env = {}) {
+  const dir = mkdtempSync(path.join(tmpdir(), 'kabinet-e2e-'));
+  const child = spawn(binary(), ['serve'], {
+    cwd: dir,
+    env: {
+      PATH: process.env.PATH,
+      KABINET_LISTEN: '127.0.0.1:0',
+      KABINET_LOG_LEVEL: 'warn',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const url = await new Promise((resolve, reject) => {
+    const lines = createInterface({ input: child.stdout });
+    lines.once('line', (line) => {
+      const match = /^kabinet is running at (\S+)/.exec(line);
+      match ? resolve(match[1]) : reject(new Error(`unexpected output: ${line}`));
+    });
+    child.once('exit', (code) => reject(new Error(`kabinet exited with ${code}`)));
+  });
+  return {
+    url: url.replace(/\/$/, ''),
+    async stop() {
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
