@@ -45,3 +45,6 @@ problem-unavailable = Сервис временно недоступен
 problem-validation = Проверьте введённые данные
 problem-forbidden = Недостаточно прав
 problem-conflict = Конфликт состояния
+problem-bad-request = Некорректный запрос
+problem-unauthorized = Требуется вход
+problem-too-many = Слишком много попыток

@@ -31,9 +31,23 @@ pub enum AppError {
     /// Input was refused; nothing was written.
     #[error("invalid input: {0:?}")]
     Validation(Vec<FieldError>),
+    /// Not signed in, or the credentials are wrong; the message key says which.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
     /// The actor may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// The account is blocked or otherwise refused; the message key says why.
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    /// Too many attempts: try again after this many seconds.
+    #[error("too many requests: {key}, retry after {retry_after_secs} s")]
+    TooManyRequests {
+        /// Seconds until a new attempt may succeed.
+        retry_after_secs: u64,
+        /// Message key.
+        key: &'static str,
+    },
     /// No such object (or not visible to the actor).
     #[error("not found")]
     NotFound,

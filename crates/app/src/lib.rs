@@ -5,9 +5,11 @@
 //! outbox event. Nothing is sent from inside a request: the [`notify::Worker`] sends.
 #![forbid(unsafe_code)]
 
+pub mod auth;
 pub mod clock;
 pub mod context;
 pub mod error;
+pub mod i18n;
 pub mod notify;
 pub mod ops;
 pub mod settings;
@@ -33,16 +35,27 @@ pub struct App {
     pub clock: Arc<dyn Clock>,
     /// Wakes the in-process worker after a commit that enqueued events.
     pub outbox_wake: Arc<Notify>,
+    /// Password hashing on a bounded pool.
+    pub hasher: Arc<auth::PasswordHasher>,
+    /// The message catalog (for messages sent to people).
+    pub i18n: Arc<i18n::I18n>,
 }
 
 impl App {
-    /// Assembles the application from its parts.
-    pub fn new(store: Store, settings: Arc<Settings>, clock: Arc<dyn Clock>) -> App {
-        App {
+    /// Assembles the application from its parts; fails on unusable password-hashing
+    /// parameters or a broken message catalog.
+    pub fn new(
+        store: Store,
+        settings: Arc<Settings>,
+        clock: Arc<dyn Clock>,
+    ) -> Result<App, String> {
+        Ok(App {
+            hasher: Arc::new(auth::PasswordHasher::new(&settings.password)?),
+            i18n: Arc::new(i18n::I18n::russian()?),
             store,
             settings,
             clock,
             outbox_wake: Arc::new(Notify::new()),
-        }
+        })
     }
 }

@@ -105,6 +105,52 @@ pub struct Settings {
     pub outbox_backoff_secs: u64,
     /// How long `serve` waits for requests in flight at shutdown (`shutdown_grace_secs`).
     pub shutdown_grace_secs: u64,
+    /// Passwords: policy and hashing (`password.*`).
+    pub password: PasswordSettings,
+    /// Sessions (`session.*`).
+    pub session: SessionSettings,
+    /// Brute-force protection (`lockout.*`).
+    pub lockout: LockoutSettings,
+}
+
+/// `password.*`
+#[derive(Clone, Debug)]
+pub struct PasswordSettings {
+    /// The policy (length, composition, history).
+    pub policy: kabinet_domain::password::PasswordPolicy,
+    /// Days until a password expires; 0 = never (`password.max_age_days`).
+    pub max_age_days: u32,
+    /// argon2id memory in KiB (`password.argon2_memory_kib`, OWASP minimum 19456).
+    pub argon2_memory_kib: u32,
+    /// argon2id passes (`password.argon2_iterations`).
+    pub argon2_iterations: u32,
+    /// argon2id lanes (`password.argon2_parallelism`).
+    pub argon2_parallelism: u32,
+}
+
+/// `session.*`
+#[derive(Clone, Debug)]
+pub struct SessionSettings {
+    /// A session ends after this long without a request (`session.idle_minutes`).
+    pub idle_minutes: u32,
+    /// A session ends this long after sign-in whatever happens (`session.absolute_hours`).
+    pub absolute_hours: u32,
+}
+
+/// `lockout.*`
+#[derive(Clone, Debug)]
+pub struct LockoutSettings {
+    /// Failures of one login within the window that lock it (`lockout.max_failures`).
+    pub max_failures: u32,
+    /// The counting window (`lockout.window_minutes`).
+    pub window_minutes: u32,
+    /// The first lock's length; it doubles on repeats (`lockout.minutes`).
+    pub minutes: u32,
+    /// The longest lock (`lockout.max_hours`).
+    pub max_hours: u32,
+    /// Failures from one client address within the window that lock the address
+    /// (`lockout.address_max_failures`).
+    pub address_max_failures: u32,
 }
 
 impl fmt::Debug for Settings {
@@ -132,6 +178,9 @@ impl fmt::Debug for Settings {
             .field("outbox_max_attempts", &self.outbox_max_attempts)
             .field("outbox_backoff_secs", &self.outbox_backoff_secs)
             .field("shutdown_grace_secs", &self.shutdown_grace_secs)
+            .field("password", &self.password)
+            .field("session", &self.session)
+            .field("lockout", &self.lockout)
             .finish()
     }
 }
@@ -193,11 +242,40 @@ pub const KEYS: &[&str] = &[
     "outbox_max_attempts",
     "outbox_backoff_secs",
     "shutdown_grace_secs",
+    "password.min_length",
+    "password.require_composition",
+    "password.history",
+    "password.max_age_days",
+    "password.argon2_memory_kib",
+    "password.argon2_iterations",
+    "password.argon2_parallelism",
+    "session.idle_minutes",
+    "session.absolute_hours",
+    "lockout.max_failures",
+    "lockout.window_minutes",
+    "lockout.minutes",
+    "lockout.max_hours",
+    "lockout.address_max_failures",
 ];
 
 /// The name of the environment variable for a key.
 pub fn env_name(key: &str) -> String {
-    format!("KABINET_{}", key.to_ascii_uppercase())
+    format!("KABINET_{}", key.replace('.', "_").to_ascii_uppercase())
+}
+
+/// The keys of a TOML table, nested tables flattened with dots (`password.min_length`).
+fn flat_keys(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+    for (k, v) in table {
+        let key = if prefix.is_empty() {
+            k.clone()
+        } else {
+            format!("{prefix}.{k}")
+        };
+        match v {
+            toml::Value::Table(t) => flat_keys(t, &key, out),
+            _ => out.push(key),
+        }
+    }
 }
 
 struct Sources {
@@ -214,7 +292,12 @@ impl Sources {
         }
         let (path, table) = self.file.as_ref()?;
         let origin = format!("`{key}` in {}", path.display());
-        let text = match table.get(key)? {
+        let mut parts = key.split('.');
+        let mut value = table.get(parts.next()?)?;
+        for part in parts {
+            value = value.as_table()?.get(part)?;
+        }
+        let text = match value {
             toml::Value::String(s) => s.clone(),
             toml::Value::Integer(i) => i.to_string(),
             toml::Value::Boolean(b) => b.to_string(),
@@ -303,7 +386,9 @@ impl Settings {
                             path: path.to_owned(),
                             message: e.to_string(),
                         })?;
-                if let Some(key) = table.keys().find(|k| !KEYS.contains(&k.as_str())) {
+                let mut keys = Vec::new();
+                flat_keys(&table, "", &mut keys);
+                if let Some(key) = keys.iter().find(|k| !KEYS.contains(&k.as_str())) {
                     return Err(ConfigError::UnknownKey {
                         key: key.clone(),
                         path: path.to_owned(),
@@ -377,6 +462,57 @@ impl Settings {
             shutdown_grace_secs: src
                 .get("shutdown_grace_secs", parse_number(0, 3600))?
                 .unwrap_or(30),
+            password: PasswordSettings {
+                policy: kabinet_domain::password::PasswordPolicy {
+                    min_length: src
+                        .get("password.min_length", parse_number(8, 64))?
+                        .unwrap_or(12),
+                    max_length: 1024,
+                    require_composition: src
+                        .get("password.require_composition", parse_bool)?
+                        .unwrap_or(false),
+                    history: src
+                        .get("password.history", parse_number(0, 24))?
+                        .unwrap_or(5),
+                },
+                max_age_days: src
+                    .get("password.max_age_days", parse_number(0, 3650))?
+                    .unwrap_or(0),
+                argon2_memory_kib: src
+                    .get("password.argon2_memory_kib", parse_number(8, 4_194_304))?
+                    .unwrap_or(19_456),
+                argon2_iterations: src
+                    .get("password.argon2_iterations", parse_number(1, 100))?
+                    .unwrap_or(2),
+                argon2_parallelism: src
+                    .get("password.argon2_parallelism", parse_number(1, 64))?
+                    .unwrap_or(1),
+            },
+            session: SessionSettings {
+                idle_minutes: src
+                    .get("session.idle_minutes", parse_number(1, 1440))?
+                    .unwrap_or(30),
+                absolute_hours: src
+                    .get("session.absolute_hours", parse_number(1, 720))?
+                    .unwrap_or(12),
+            },
+            lockout: LockoutSettings {
+                max_failures: src
+                    .get("lockout.max_failures", parse_number(1, 100))?
+                    .unwrap_or(5),
+                window_minutes: src
+                    .get("lockout.window_minutes", parse_number(1, 1440))?
+                    .unwrap_or(15),
+                minutes: src
+                    .get("lockout.minutes", parse_number(1, 1440))?
+                    .unwrap_or(15),
+                max_hours: src
+                    .get("lockout.max_hours", parse_number(1, 720))?
+                    .unwrap_or(24),
+                address_max_failures: src
+                    .get("lockout.address_max_failures", parse_number(1, 100_000))?
+                    .unwrap_or(50),
+            },
             data_dir,
         })
     }
@@ -431,7 +567,7 @@ mod tests {
         let mut f = tempfile::NamedTempFile::new().unwrap();
         writeln!(
             f,
-            "listen = \"0.0.0.0:9000\"\ndemo = false\nworker_poll_ms = 500"
+            "listen = \"0.0.0.0:9000\"\ndemo = false\nworker_poll_ms = 500\n[password]\nmin_length = 14\nhistory = 3"
         )
         .unwrap();
         let s =
@@ -439,6 +575,13 @@ mod tests {
         assert_eq!(s.listen.to_string(), "127.0.0.1:9001");
         assert!(!s.demo);
         assert_eq!(s.worker_poll_ms, 500);
+        assert_eq!(s.password.policy.history, 3);
+        let s = Settings::load(
+            Some(f.path()),
+            env(&[("KABINET_PASSWORD_MIN_LENGTH", "16")]),
+        )
+        .unwrap();
+        assert_eq!(s.password.policy.min_length, 16);
     }
 
     #[test]

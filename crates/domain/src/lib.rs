@@ -4,4 +4,7 @@
 //! by construction ("parse, don't validate").
 #![forbid(unsafe_code)]
 
+pub mod account;
 pub mod ids;
+pub mod login;
+pub mod password;

@@ -94,7 +94,7 @@ pub async fn open(settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Result<App,
             });
         }
     }
-    Ok(App::new(store, settings, clock))
+    App::new(store, settings, clock).map_err(StartError::Config)
 }
 
 fn sqlite_parent(url: &str) -> Option<std::path::PathBuf> {

@@ -6,11 +6,15 @@
 //! per backend, embedded in the binary. See `docs/adr/0001-storage.md`.
 #![forbid(unsafe_code)]
 
+pub mod accounts;
 pub mod audit;
+pub mod codes;
 mod db;
 mod error;
 pub mod migrate;
 pub mod outbox;
+pub mod sessions;
+pub mod throttle;
 pub mod ts;
 
 pub use db::{Backend, Store, StoreOptions, Tx, redact_url};

@@ -21,17 +21,31 @@ pub struct Migration {
     pub sql: &'static str,
 }
 
-const SQLITE: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
-}];
+const SQLITE: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../migrations/sqlite/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts",
+        sql: include_str!("../migrations/sqlite/0002_accounts.sql"),
+    },
+];
 
-const POSTGRES: &[Migration] = &[Migration {
-    version: 1,
-    name: "foundation",
-    sql: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const POSTGRES: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "foundation",
+        sql: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "accounts",
+        sql: include_str!("../migrations/postgres/0002_accounts.sql"),
+    },
+];
 
 /// Advisory lock key for migrations on PostgreSQL ("kabinet" in ASCII, truncated).
 const PG_MIGRATION_LOCK: i64 = 0x6b61_6269_6e65;

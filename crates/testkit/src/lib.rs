@@ -19,7 +19,7 @@ use time::macros::datetime;
 
 pub use pg::PgDatabase;
 pub use sms::SmsGatewayStub;
-pub use smtp::{MailServer, ReceivedMail};
+pub use smtp::{MailServer, ReceivedMail, first_code};
 
 /// Which database a test runs on.
 #[derive(Clone, Debug)]

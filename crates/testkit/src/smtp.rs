@@ -22,7 +22,71 @@ pub struct ReceivedMail {
     pub data: String,
 }
 
+fn decode_base64(text: &str) -> Vec<u8> {
+    let value = |c: u8| -> Option<u32> {
+        Some(match c {
+            b'A'..=b'Z' => u32::from(c - b'A'),
+            b'a'..=b'z' => u32::from(c - b'a') + 26,
+            b'0'..=b'9' => u32::from(c - b'0') + 52,
+            b'+' => 62,
+            b'/' => 63,
+            _ => return None,
+        })
+    };
+    let mut out = Vec::new();
+    let (mut acc, mut bits) = (0_u32, 0);
+    for v in text.bytes().filter_map(value) {
+        acc = (acc << 6) | v;
+        bits += 6;
+        if bits >= 8 {
+            bits -= 8;
+            out.push((acc >> bits) as u8);
+            acc &= (1 << bits) - 1;
+        }
+    }
+    out
+}
+
+fn decode_quoted_printable(text: &str) -> Vec<u8> {
+    let mut out = Vec::new();
+    let bytes = text.replace("=\r\n", "").into_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            let hex = String::from_utf8_lossy(&bytes[i + 1..i + 3]).into_owned();
+            if let Ok(b) = u8::from_str_radix(&hex, 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    out
+}
+
 impl ReceivedMail {
+    /// The decoded text of a single-part message (base64 and quoted-printable handled).
+    pub fn body_text(&self) -> String {
+        let body = self.data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+        let encoding = self
+            .header("Content-Transfer-Encoding")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        let bytes = match encoding.as_str() {
+            "base64" => decode_base64(body),
+            "quoted-printable" => decode_quoted_printable(body),
+            _ => body.as_bytes().to_vec(),
+        };
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// The first run of exactly six digits in the text (a one-time code).
+    pub fn code(&self) -> Option<String> {
+        first_code(&self.body_text())
+    }
+
     /// The value of a header (first occurrence, unfolded).
     pub fn header(&self, name: &str) -> Option<String> {
         let head = self.data.split("\r\n\r\n").next()?;
@@ -221,4 +285,24 @@ impl Drop for MailServer {
         self.shared.stopping.store(true, Ordering::SeqCst);
         let _ = TcpStream::connect(self.addr);
     }
+}
+
+/// The first run of exactly six digits in a text.
+pub fn first_code(text: &str) -> Option<String> {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == 6 {
+                return Some(chars[start..i].iter().collect());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
 }

@@ -14,6 +14,23 @@ use crate::pages::{ErrorPage, Layout, render};
 /// An error leaving a handler.
 #[derive(Debug, thiserror::Error)]
 pub enum WebError {
+    /// 400: the body or the query could not be read.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// 401 with a message key.
+    #[error("unauthorized: {0}")]
+    Unauthorized(&'static str),
+    /// 403 for a refused account (blocked …) with a message key.
+    #[error("refused: {0}")]
+    Refused(&'static str),
+    /// 429 with `Retry-After`.
+    #[error("too many requests: {key}")]
+    TooMany {
+        /// Seconds.
+        retry_after_secs: u64,
+        /// Message key.
+        key: &'static str,
+    },
     /// 404.
     #[error("not found")]
     NotFound,
@@ -39,6 +56,15 @@ impl From<AppError> for WebError {
         match e {
             AppError::Validation(fields) => WebError::Validation(fields),
             AppError::Forbidden => WebError::Forbidden,
+            AppError::Unauthorized(key) => WebError::Unauthorized(key),
+            AppError::Refused(key) => WebError::Refused(key),
+            AppError::TooManyRequests {
+                retry_after_secs,
+                key,
+            } => WebError::TooMany {
+                retry_after_secs,
+                key,
+            },
             AppError::NotFound => WebError::NotFound,
             AppError::Conflict(key) => WebError::Conflict(key),
             AppError::Store(e) => WebError::Internal(e.to_string()),
@@ -77,8 +103,13 @@ pub struct Problem {
 }
 
 impl WebError {
-    fn status(&self) -> StatusCode {
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
         match self {
+            WebError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            WebError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            WebError::Refused(_) => StatusCode::FORBIDDEN,
+            WebError::TooMany { .. } => StatusCode::TOO_MANY_REQUESTS,
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden => StatusCode::FORBIDDEN,
             WebError::Conflict(_) => StatusCode::CONFLICT,
@@ -90,6 +121,10 @@ impl WebError {
 
     fn slug_and_title_key(&self) -> (&'static str, &'static str) {
         match self {
+            WebError::BadRequest(_) => ("bad-request", "problem-bad-request"),
+            WebError::Unauthorized(_) => ("unauthorized", "problem-unauthorized"),
+            WebError::Refused(_) => ("refused", "problem-forbidden"),
+            WebError::TooMany { .. } => ("too-many-requests", "problem-too-many"),
             WebError::NotFound => ("not-found", "problem-not-found"),
             WebError::Forbidden => ("forbidden", "problem-forbidden"),
             WebError::Conflict(_) => ("conflict", "problem-conflict"),
@@ -108,7 +143,11 @@ impl WebError {
         };
         let (slug, title_key) = self.slug_and_title_key();
         let (detail, errors) = match self {
-            WebError::Conflict(key) => (Some(t(key)), Vec::new()),
+            WebError::Conflict(key) | WebError::Unauthorized(key) | WebError::Refused(key) => {
+                (Some(t(key)), Vec::new())
+            }
+            WebError::TooMany { key, .. } => (Some(t(key)), Vec::new()),
+            WebError::BadRequest(why) => (Some(why.clone()), Vec::new()),
             WebError::Validation(fields) => (
                 None,
                 fields
@@ -136,12 +175,21 @@ impl WebError {
         self.log();
         let status = self.status();
         let body = serde_json::to_vec(&self.problem()).unwrap_or_default();
-        (
+        let mut response = (
             status,
             [(header::CONTENT_TYPE, "application/problem+json")],
             body,
         )
-            .into_response()
+            .into_response();
+        if let WebError::TooMany {
+            retry_after_secs, ..
+        } = self
+        {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, retry_after_secs.into());
+        }
+        response
     }
 
     /// Renders for a browser.

@@ -4,10 +4,10 @@
 
 pub mod api;
 pub mod error;
-pub mod i18n;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod session;
 
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ use axum::routing::get;
 use kabinet_app::App;
 
 pub use error::WebError;
-pub use i18n::I18n;
+pub use kabinet_app::i18n::I18n;
 pub use metrics::Metrics;
 
 /// Shared state of every handler.

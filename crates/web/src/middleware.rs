@@ -80,18 +80,23 @@ fn client_addr(request: &Request, trust_forwarded: bool) -> Option<String> {
         .map(|ConnectInfo(addr)| addr.ip().to_string())
 }
 
-fn served_over_tls(request: &Request, state: &AppState) -> bool {
+/// Whether the client reached us over HTTPS (directly per `public_url`, or through a
+/// trusted proxy per `X-Forwarded-Proto`).
+pub fn over_tls(headers: &axum::http::HeaderMap, state: &AppState) -> bool {
     let settings = &state.app.settings;
     let public_https = settings
         .public_url
         .as_deref()
         .is_some_and(|u| u.starts_with("https://"));
     let forwarded_https = settings.trust_forwarded_headers
-        && request
-            .headers()
+        && headers
             .get("x-forwarded-proto")
             .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"https"));
     public_https || forwarded_https
+}
+
+fn served_over_tls(request: &Request, state: &AppState) -> bool {
+    over_tls(request.headers(), state)
 }
 
 /// Wraps every request.

@@ -1,12 +1,14 @@
 //! The JSON API v1 and the operations endpoints, described by one OpenAPI document.
 
+pub mod auth;
 pub mod health;
+pub mod json;
 
 use std::sync::OnceLock;
 
 use axum::Json;
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use serde_json::Value;
 use utoipa::OpenApi;
 
@@ -21,7 +23,19 @@ use crate::error::{Problem, ProblemField};
         version = "1",
         description = "JSON API личного кабинета. Ошибки — RFC 9457 (application/problem+json)."
     ),
-    paths(health::healthz, health::readyz, health::metrics, openapi),
+    paths(
+        health::healthz,
+        health::readyz,
+        health::metrics,
+        openapi,
+        auth::register,
+        auth::confirm_registration,
+        auth::sign_in,
+        auth::current,
+        auth::sign_out,
+        auth::start_recovery,
+        auth::confirm_recovery
+    ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
 pub struct ApiDoc;
@@ -52,4 +66,20 @@ pub fn routes() -> Router<AppState> {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics))
         .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/registrations", post(auth::register))
+        .route(
+            "/api/v1/registrations/{id}/confirm",
+            post(auth::confirm_registration),
+        )
+        .route(
+            "/api/v1/session",
+            post(auth::sign_in)
+                .get(auth::current)
+                .delete(auth::sign_out),
+        )
+        .route("/api/v1/password-recovery", post(auth::start_recovery))
+        .route(
+            "/api/v1/password-recovery/confirm",
+            post(auth::confirm_recovery),
+        )
 }

@@ -8,6 +8,7 @@ use unic_langid::LanguageIdentifier;
 /// The embedded Russian catalog files.
 const RU: &[(&str, &str)] = &[
     ("main.ftl", include_str!("../../../locales/ru/main.ftl")),
+    ("auth.ftl", include_str!("../../../locales/ru/auth.ftl")),
     ("ids.ftl", include_str!("../../../locales/ru/ids.ftl")),
 ];
 

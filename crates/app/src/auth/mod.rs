@@ -1,0 +1,69 @@
+//! Sign-in and account security (ID-1 … ID-6, ID-10, ID-12): registration with a
+//! confirmed contact, sign-in by any identifier with lockout, password recovery,
+//! server-side sessions with CSRF tokens.
+
+mod codes;
+mod hasher;
+mod notices;
+mod recovery;
+mod register;
+mod session;
+mod sign_in;
+
+pub use codes::CODE_TTL;
+pub use hasher::PasswordHasher;
+pub use recovery::{confirm_recovery, start_recovery};
+pub use register::{confirm_registration, registration_contact, start_registration};
+pub use session::{
+    SignedIn, csrf_matches, end_other_sessions, end_session, resolve_session, sessions_of,
+};
+pub use sign_in::{SignInOutcome, sign_in};
+
+use kabinet_store::audit;
+use serde_json::Value;
+
+use crate::{AppError, Ctx};
+
+/// A random token of 32 bytes from the operating system, as 64 hex digits.
+pub fn random_token() -> Result<String, AppError> {
+    let mut bytes = [0_u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| {
+        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
+            "no randomness: {e}"
+        )))
+    })?;
+    Ok(hex::encode(bytes))
+}
+
+/// SHA-256 of a text, hex.
+pub(crate) fn sha256_hex(text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(text.as_bytes()))
+}
+
+/// Appends an audit entry for an auth event.
+pub(crate) async fn audit_event(
+    conn: &mut kabinet_store::Conn,
+    ctx: &Ctx,
+    now: time::OffsetDateTime,
+    actor: &str,
+    action: &str,
+    object: &str,
+    details: Value,
+) -> Result<(), AppError> {
+    let _ = ctx.actor.as_str();
+    audit::append(
+        conn,
+        &audit::NewEntry {
+            at: now,
+            actor,
+            action,
+            object,
+            source: ctx.source.as_deref(),
+            request_id: ctx.request_id.as_deref(),
+            details,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,174 @@
+//! Server-side sessions (ID-10): a 256-bit random token in the cookie, its SHA-256 in
+//! the database; idle and absolute timeouts; a CSRF token per session.
+
+use kabinet_store::{Conn, accounts, sessions};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+use time::{Duration, OffsetDateTime};
+
+use super::{audit_event, random_token, sha256_hex};
+use crate::{App, AppError, Ctx};
+
+/// Activity is written at most this often, to keep reads cheap.
+const TOUCH_EVERY: Duration = Duration::seconds(60);
+
+/// A resolved session: who is signed in.
+#[derive(Clone, Debug)]
+pub struct SignedIn {
+    /// The session's id (hash of the token).
+    pub session_id: String,
+    /// The account.
+    pub account: accounts::Account,
+    /// The session's CSRF token.
+    pub csrf_token: String,
+    /// The second factor is still due.
+    pub mfa_pending: bool,
+}
+
+impl SignedIn {
+    /// The audit actor of this session.
+    pub fn actor(&self) -> String {
+        format!("account:{}", self.account.id)
+    }
+}
+
+/// Starts a session in the caller's transaction; returns the cookie token.
+pub(crate) async fn create(
+    conn: &mut Conn,
+    app: &App,
+    ctx: &Ctx,
+    account_id: &str,
+    user_agent: Option<&str>,
+    mfa_pending: bool,
+    now: OffsetDateTime,
+) -> Result<String, AppError> {
+    let token = random_token()?;
+    let absolute = Duration::hours(i64::from(app.settings.session.absolute_hours));
+    sessions::insert(
+        conn,
+        &sessions::Session {
+            id: sha256_hex(&token),
+            account_id: account_id.to_owned(),
+            csrf_token: random_token()?,
+            mfa_pending,
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + absolute,
+            user_agent: user_agent.map(|ua| ua.chars().take(300).collect()),
+            address: ctx.source.clone(),
+        },
+    )
+    .await?;
+    Ok(token)
+}
+
+/// The session of a cookie token, if it is alive (not idle too long, not past its
+/// absolute end, the account not blocked). Dead sessions are deleted.
+pub async fn resolve_session(app: &App, token: &str) -> Result<Option<SignedIn>, AppError> {
+    if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Ok(None);
+    }
+    let id = sha256_hex(token);
+    let now = app.clock.now();
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(kabinet_store::StoreError::from)?;
+    let Some(session) = sessions::get(&mut conn, &id).await? else {
+        return Ok(None);
+    };
+    let idle = Duration::minutes(i64::from(app.settings.session.idle_minutes));
+    let account = accounts::get(&mut conn, &session.account_id).await?;
+    let alive = session.expires_at > now && session.last_seen_at + idle > now;
+    let Some(account) = account.filter(|a| alive && a.status != "blocked") else {
+        sessions::delete(&mut conn, &id).await?;
+        return Ok(None);
+    };
+    if now - session.last_seen_at >= TOUCH_EVERY {
+        sessions::touch(&mut conn, &id, now).await?;
+    }
+    Ok(Some(SignedIn {
+        session_id: id,
+        account,
+        csrf_token: session.csrf_token,
+        mfa_pending: session.mfa_pending,
+    }))
+}
+
+/// Compares a CSRF token in constant time.
+pub fn csrf_matches(expected: &str, given: &str) -> bool {
+    !expected.is_empty() && bool::from(expected.as_bytes().ct_eq(given.as_bytes()))
+}
+
+/// Ends a session of the signed-in account (its own or another of its sessions).
+pub async fn end_session(
+    app: &App,
+    ctx: &Ctx,
+    who: &SignedIn,
+    session_id: &str,
+) -> Result<(), AppError> {
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    let owned = sessions::get(&mut tx, session_id)
+        .await?
+        .is_some_and(|s| s.account_id == who.account.id);
+    if !owned {
+        return Err(AppError::NotFound);
+    }
+    sessions::delete(&mut tx, session_id).await?;
+    let action = if session_id == who.session_id {
+        "auth.signed_out"
+    } else {
+        "auth.session_ended"
+    };
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        action,
+        &format!("account:{}", who.account.id),
+        json!({ "session": &session_id[..12] }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every other session of the signed-in account; returns how many.
+pub async fn end_other_sessions(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<u64, AppError> {
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    let n = sessions::delete_for_account(&mut tx, &who.account.id, Some(&who.session_id)).await?;
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        "auth.other_sessions_ended",
+        &format!("account:{}", who.account.id),
+        json!({ "ended": n }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(n)
+}
+
+/// The account's live sessions, newest activity first.
+pub async fn sessions_of(app: &App, who: &SignedIn) -> Result<Vec<sessions::Session>, AppError> {
+    let now = app.clock.now();
+    let idle = Duration::minutes(i64::from(app.settings.session.idle_minutes));
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(kabinet_store::StoreError::from)?;
+    Ok(sessions::for_account(&mut conn, &who.account.id)
+        .await?
+        .into_iter()
+        .filter(|s| s.expires_at > now && s.last_seen_at + idle > now)
+        .collect())
+}

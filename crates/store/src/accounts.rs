@@ -1,0 +1,301 @@
+//! Accounts, their sign-in identifiers and password history; registrations, one-time
+//! codes, sessions and sign-in throttling. SQL only: the rules live in `kabinet_app::auth`.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
+
+use crate::{Conn, StoreError, ts};
+
+/// An account as stored.
+#[derive(Clone, Debug)]
+pub struct Account {
+    /// Id (UUIDv7).
+    pub id: String,
+    /// `person` or `staff`.
+    pub kind: String,
+    /// Staff role, for staff.
+    pub staff_role: Option<String>,
+    /// `active`, `pending`, `blocked`, `expired`.
+    pub status: String,
+    /// Why blocked.
+    pub status_reason: Option<String>,
+    /// `simplified`, `standard`, `confirmed`.
+    pub level: String,
+    /// argon2id PHC string.
+    pub password_hash: String,
+    /// When the password was set.
+    pub password_changed_at: OffsetDateTime,
+    /// A new password is due before anything else.
+    pub must_change_password: bool,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// The previous successful sign-in.
+    pub last_sign_in_at: Option<OffsetDateTime>,
+}
+
+const ACCOUNT_COLUMNS: &str = "a.id, a.kind, a.staff_role, a.status, a.status_reason, a.level, \
+     a.password_hash, a.password_changed_at, a.must_change_password, a.created_at, a.last_sign_in_at";
+
+fn account(row: &AnyRow) -> Result<Account, StoreError> {
+    let last: Option<String> = row.try_get(10)?;
+    Ok(Account {
+        id: row.try_get(0)?,
+        kind: row.try_get(1)?,
+        staff_role: row.try_get(2)?,
+        status: row.try_get(3)?,
+        status_reason: row.try_get(4)?,
+        level: row.try_get(5)?,
+        password_hash: row.try_get(6)?,
+        password_changed_at: ts::parse(&row.try_get::<String, _>(7)?)?,
+        must_change_password: row.try_get::<i64, _>(8)? != 0,
+        created_at: ts::parse(&row.try_get::<String, _>(9)?)?,
+        last_sign_in_at: last.as_deref().map(ts::parse).transpose()?,
+    })
+}
+
+/// A new account.
+#[derive(Clone, Debug)]
+pub struct NewAccount<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// `person` or `staff`.
+    pub kind: &'a str,
+    /// Staff role.
+    pub staff_role: Option<&'a str>,
+    /// Initial level.
+    pub level: &'a str,
+    /// argon2id PHC string.
+    pub password_hash: &'a str,
+    /// Whether the first sign-in must set a new password.
+    pub must_change_password: bool,
+    /// Now.
+    pub now: OffsetDateTime,
+}
+
+/// Inserts an active account and records its password in the history.
+pub async fn insert(conn: &mut Conn, new: &NewAccount<'_>) -> Result<(), StoreError> {
+    let now = ts::format(new.now);
+    sqlx::query(
+        "INSERT INTO accounts (id, kind, staff_role, status, level, password_hash, \
+         password_changed_at, must_change_password, created_at) \
+         VALUES ($1, $2, $3, 'active', $4, $5, $6, $7, $6)",
+    )
+    .bind(new.id)
+    .bind(new.kind)
+    .bind(new.staff_role)
+    .bind(new.level)
+    .bind(new.password_hash)
+    .bind(&now)
+    .bind(i64::from(new.must_change_password))
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO password_history (account_id, password_hash, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(new.id)
+    .bind(new.password_hash)
+    .bind(&now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Adds a sign-in identifier; fails with a unique violation when it is taken.
+pub async fn insert_login(
+    conn: &mut Conn,
+    login: &str,
+    account_id: &str,
+    kind: &str,
+    value: &str,
+    confirmed: bool,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO account_logins (login, account_id, kind, value, confirmed, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(login)
+    .bind(account_id)
+    .bind(kind)
+    .bind(value)
+    .bind(i64::from(confirmed))
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// True when some account already has this identifier (confirmed or not).
+pub async fn login_taken(conn: &mut Conn, login: &str) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM account_logins WHERE login = $1")
+        .bind(login)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// The account that has this confirmed identifier.
+pub async fn find_by_login(conn: &mut Conn, login: &str) -> Result<Option<Account>, StoreError> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS} FROM account_logins l JOIN accounts a ON a.id = l.account_id \
+         WHERE l.login = $1 AND l.confirmed = 1"
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(login)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(account).transpose()
+}
+
+/// An account by id.
+pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<Account>, StoreError> {
+    let sql = format!("SELECT {ACCOUNT_COLUMNS} FROM accounts a WHERE a.id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(account).transpose()
+}
+
+/// The account's confirmed contacts as `(kind, value)`: e-mail and phone.
+pub async fn contacts(
+    conn: &mut Conn,
+    account_id: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT kind, value FROM account_logins WHERE account_id = $1 AND confirmed = 1 \
+         AND kind IN ('email', 'phone') ORDER BY created_at",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Records a successful sign-in.
+pub async fn touch_sign_in(
+    conn: &mut Conn,
+    id: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET last_sign_in_at = $1 WHERE id = $2")
+        .bind(ts::format(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets a new password (and records it in the history).
+pub async fn set_password(
+    conn: &mut Conn,
+    id: &str,
+    hash: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let now = ts::format(now);
+    sqlx::query(
+        "UPDATE accounts SET password_hash = $1, password_changed_at = $2, \
+         must_change_password = 0, status = CASE WHEN status = 'expired' THEN 'active' ELSE status END \
+         WHERE id = $3",
+    )
+    .bind(hash)
+    .bind(&now)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query(
+        "INSERT INTO password_history (account_id, password_hash, created_at) VALUES ($1, $2, $3)",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(&now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The newest `n` password hashes of an account (the current one included).
+pub async fn recent_passwords(
+    conn: &mut Conn,
+    id: &str,
+    n: i64,
+) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT password_hash FROM password_history WHERE account_id = $1 \
+         ORDER BY created_at DESC LIMIT $2",
+    )
+    .bind(id)
+    .bind(n)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get(0).map_err(StoreError::from))
+        .collect()
+}
+
+/// A pending registration.
+#[derive(Clone, Debug)]
+pub struct Registration {
+    /// Id.
+    pub id: String,
+    /// `email` or `phone`.
+    pub contact_kind: String,
+    /// Canonical contact.
+    pub contact: String,
+    /// argon2id PHC string of the chosen password.
+    pub password_hash: String,
+    /// Started.
+    pub created_at: OffsetDateTime,
+}
+
+/// Stores a pending registration.
+pub async fn insert_registration(conn: &mut Conn, r: &Registration) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO registrations (id, contact_kind, contact, password_hash, created_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(&r.id)
+    .bind(&r.contact_kind)
+    .bind(&r.contact)
+    .bind(&r.password_hash)
+    .bind(ts::format(r.created_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A pending registration by id.
+pub async fn get_registration(
+    conn: &mut Conn,
+    id: &str,
+) -> Result<Option<Registration>, StoreError> {
+    let row = sqlx::query(
+        "SELECT id, contact_kind, contact, password_hash, created_at FROM registrations WHERE id = $1",
+    )
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    row.map(|r| {
+        Ok(Registration {
+            id: r.try_get(0)?,
+            contact_kind: r.try_get(1)?,
+            contact: r.try_get(2)?,
+            password_hash: r.try_get(3)?,
+            created_at: ts::parse(&r.try_get::<String, _>(4)?)?,
+        })
+    })
+    .transpose()
+}
+
+/// Removes a registration (confirmed or abandoned).
+pub async fn delete_registration(conn: &mut Conn, id: &str) -> Result<(), StoreError> {
+    sqlx::query("DELETE FROM registrations WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

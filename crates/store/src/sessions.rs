@@ -1,0 +1,130 @@
+//! Server-side sessions. The id is the SHA-256 of the cookie's token, so a copy of the
+//! table does not let anyone sign in.
+
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::{Conn, StoreError, ts};
+
+/// A session as stored.
+#[derive(Clone, Debug)]
+pub struct Session {
+    /// SHA-256 of the token, hex.
+    pub id: String,
+    /// Whose.
+    pub account_id: String,
+    /// The CSRF token of this session.
+    pub csrf_token: String,
+    /// The second factor is still due.
+    pub mfa_pending: bool,
+    /// Signed in.
+    pub created_at: OffsetDateTime,
+    /// Last request.
+    pub last_seen_at: OffsetDateTime,
+    /// Absolute end.
+    pub expires_at: OffsetDateTime,
+    /// Browser or client.
+    pub user_agent: Option<String>,
+    /// Client address.
+    pub address: Option<String>,
+}
+
+/// Stores a new session.
+pub async fn insert(conn: &mut Conn, s: &Session) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO sessions (id, account_id, csrf_token, mfa_pending, created_at, last_seen_at, \
+         expires_at, user_agent, address) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(&s.id)
+    .bind(&s.account_id)
+    .bind(&s.csrf_token)
+    .bind(i64::from(s.mfa_pending))
+    .bind(ts::format(s.created_at))
+    .bind(ts::format(s.last_seen_at))
+    .bind(ts::format(s.expires_at))
+    .bind(&s.user_agent)
+    .bind(&s.address)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+const COLUMNS: &str = "id, account_id, csrf_token, mfa_pending, created_at, last_seen_at, \
+                       expires_at, user_agent, address";
+
+fn session(r: &sqlx::any::AnyRow) -> Result<Session, StoreError> {
+    Ok(Session {
+        id: r.try_get(0)?,
+        account_id: r.try_get(1)?,
+        csrf_token: r.try_get(2)?,
+        mfa_pending: r.try_get::<i64, _>(3)? != 0,
+        created_at: ts::parse(&r.try_get::<String, _>(4)?)?,
+        last_seen_at: ts::parse(&r.try_get::<String, _>(5)?)?,
+        expires_at: ts::parse(&r.try_get::<String, _>(6)?)?,
+        user_agent: r.try_get(7)?,
+        address: r.try_get(8)?,
+    })
+}
+
+/// A session by id.
+pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<Session>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM sessions WHERE id = $1");
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    row.as_ref().map(session).transpose()
+}
+
+/// The sessions of an account, newest first.
+pub async fn for_account(conn: &mut Conn, account_id: &str) -> Result<Vec<Session>, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM sessions WHERE account_id = $1 ORDER BY last_seen_at DESC");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(session).collect()
+}
+
+/// Records activity.
+pub async fn touch(conn: &mut Conn, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE id = $2")
+        .bind(ts::format(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Marks the second factor given.
+pub async fn clear_mfa(conn: &mut Conn, id: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET mfa_pending = 0 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Ends one session; returns whether it existed.
+pub async fn delete(conn: &mut Conn, id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}
+
+/// Ends every session of an account but `keep`; returns how many ended.
+pub async fn delete_for_account(
+    conn: &mut Conn,
+    account_id: &str,
+    keep: Option<&str>,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query("DELETE FROM sessions WHERE account_id = $1 AND id <> $2")
+        .bind(account_id)
+        .bind(keep.unwrap_or(""))
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected())
+}

@@ -1,0 +1,159 @@
+//! The session cookie, the signed-in extractors and CSRF checks.
+//!
+//! The cookie is `kabinet_session` (`__Host-kabinet_session` with `Secure` when served
+//! over TLS), `HttpOnly`, `SameSite=Lax`, `Path=/`. State changes made with the cookie
+//! need the session's CSRF token: the `X-CSRF-Token` header (API) or the `csrf_token`
+//! form field (pages). Forms shown before sign-in use a double-submit token in the
+//! `kabinet_csrf` cookie.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
+use kabinet_app::auth::{self, SignedIn};
+use kabinet_app::{Ctx, settings};
+
+use crate::middleware::{ClientAddr, RequestId, over_tls};
+use crate::{AppState, WebError};
+
+/// The cookie name over plain HTTP.
+pub const COOKIE: &str = "kabinet_session";
+/// The cookie name over TLS (the `__Host-` prefix pins it to this host and path `/`).
+pub const COOKIE_TLS: &str = "__Host-kabinet_session";
+/// The anonymous forms' CSRF cookie.
+pub const CSRF_COOKIE: &str = "kabinet_csrf";
+
+/// The value of a cookie in the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, v)| v)
+}
+
+fn session_token<'a>(headers: &'a HeaderMap, state: &AppState) -> Option<&'a str> {
+    if over_tls(headers, state) {
+        cookie(headers, COOKIE_TLS)
+    } else {
+        cookie(headers, COOKIE)
+    }
+}
+
+/// The `Set-Cookie` value that stores a session token.
+pub fn set_session_cookie(headers: &HeaderMap, state: &AppState, token: &str) -> HeaderValue {
+    let s: &settings::SessionSettings = &state.app.settings.session;
+    let max_age = u64::from(s.absolute_hours) * 3600;
+    let value = if over_tls(headers, state) {
+        format!("{COOKIE_TLS}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax; Secure")
+    } else {
+        format!("{COOKIE}={token}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax")
+    };
+    HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static(""))
+}
+
+/// The `Set-Cookie` value that removes the session cookie.
+pub fn clear_session_cookie(headers: &HeaderMap, state: &AppState) -> HeaderValue {
+    if over_tls(headers, state) {
+        HeaderValue::from_static(
+            "__Host-kabinet_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax; Secure",
+        )
+    } else {
+        HeaderValue::from_static("kabinet_session=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax")
+    }
+}
+
+/// Who is acting and from where, for the use cases.
+pub fn ctx(parts_or_actor: Option<&SignedIn>, addr: &ClientAddr, request_id: &RequestId) -> Ctx {
+    Ctx {
+        actor: parts_or_actor.map_or_else(|| "anonymous".to_owned(), SignedIn::actor),
+        source: addr.0.clone(),
+        request_id: Some(request_id.0.clone()),
+    }
+}
+
+/// Request facts every handler needs: the session (if any), the context, headers.
+pub struct Visit {
+    /// The signed-in session, if any (second factor given).
+    pub signed_in: Option<SignedIn>,
+    /// The context for use cases.
+    pub ctx: Ctx,
+    /// The request headers.
+    pub headers: HeaderMap,
+}
+
+impl Visit {
+    /// The `User-Agent`, for the sessions list.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+    }
+
+    /// The session or 401.
+    pub fn require(&self) -> Result<&SignedIn, WebError> {
+        self.signed_in
+            .as_ref()
+            .ok_or(WebError::Unauthorized("auth-required"))
+    }
+
+    /// The session, checking the `X-CSRF-Token` header (API state changes).
+    pub fn require_with_csrf_header(&self) -> Result<&SignedIn, WebError> {
+        let who = self.require()?;
+        let given = self
+            .headers
+            .get("x-csrf-token")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        if auth::csrf_matches(&who.csrf_token, given) {
+            Ok(who)
+        } else {
+            Err(WebError::Refused("auth-csrf"))
+        }
+    }
+
+    /// Checks a form's `csrf_token` field: the session's token when signed in, else the
+    /// anonymous double-submit cookie.
+    pub fn form_csrf_ok(&self, given: &str) -> bool {
+        match &self.signed_in {
+            Some(who) => auth::csrf_matches(&who.csrf_token, given),
+            None => {
+                cookie(&self.headers, CSRF_COOKIE).is_some_and(|c| auth::csrf_matches(c, given))
+            }
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Visit {
+    type Rejection = WebError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let signed_in = match session_token(&parts.headers, state) {
+            Some(token) => auth::resolve_session(&state.app, token)
+                .await
+                .map_err(WebError::from)?
+                .filter(|s| !s.mfa_pending),
+            None => None,
+        };
+        let addr = parts
+            .extensions
+            .get::<ClientAddr>()
+            .cloned()
+            .unwrap_or(ClientAddr(None));
+        let request_id = parts
+            .extensions
+            .get::<RequestId>()
+            .cloned()
+            .unwrap_or(RequestId(String::new()));
+        Ok(Visit {
+            ctx: ctx(signed_in.as_ref(), &addr, &request_id),
+            signed_in,
+            headers: parts.headers.clone(),
+        })
+    }
+}

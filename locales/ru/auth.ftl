@@ -1,0 +1,89 @@
+# Вход, регистрация, восстановление доступа, сеансы.
+
+field-contact = Телефон или электронная почта
+field-login = Логин
+field-password = Пароль
+field-new-password = Новый пароль
+field-code = Код
+field-required = Заполните это поле
+
+password-too-short = Пароль слишком короткий: нужно не меньше 12 символов. Удобно взять несколько слов через пробел.
+password-too-long = Пароль слишком длинный: не больше 1024 символов
+password-common = Этот пароль слишком распространён, его легко подобрать. Придумайте другой.
+password-personal = Пароль не должен содержать ваш телефон, почту или имя
+password-composition = Пароль должен содержать буквы, цифры и другие символы
+password-reused = Этот пароль вы уже использовали. Придумайте новый.
+
+code-wrong = Неверный код. Проверьте цифры из сообщения.
+code-expired = Срок действия кода истёк. Запросите новый код.
+code-exhausted = Слишком много неверных попыток. Запросите новый код.
+code-too-soon = Новый код можно запросить через минуту
+code-too-many = Слишком много кодов за час. Попробуйте позже.
+
+auth-wrong-credentials = Неверный логин или пароль
+auth-locked = Слишком много неудачных попыток входа. Вход временно заблокирован.
+auth-locked-retry = Попробуйте снова через { $minutes } мин. или разблокируйте аккаунт кодом.
+auth-blocked = Аккаунт заблокирован. Обратитесь в службу поддержки.
+auth-signed-out = Вы вышли из кабинета
+auth-csrf = Форма устарела. Обновите страницу и отправьте её снова.
+auth-required = Войдите, чтобы продолжить
+auth-registration-missing = Регистрация не найдена или устарела. Начните заново.
+auth-contact-taken = Этот контакт уже зарегистрирован
+
+code-message = Код подтверждения: { $code }. Никому его не сообщайте. Код действует 10 минут.
+code-subject = Код подтверждения
+registration-exists-subject = Вы уже зарегистрированы
+registration-exists-message = Кто-то пытается зарегистрироваться с вашим контактом. Если это вы, войдите или восстановите пароль. Если нет — просто проигнорируйте это сообщение.
+notice-sign-in-subject = Новый вход в личный кабинет
+notice-sign-in-message = В ваш личный кабинет выполнен вход с адреса { $address }. Если это были не вы, смените пароль.
+notice-locked-subject = Вход в кабинет заблокирован
+notice-locked-message = После нескольких неудачных попыток вход в ваш кабинет временно заблокирован. Если это были не вы, смените пароль.
+notice-password-subject = Пароль изменён
+notice-password-message = Пароль от вашего личного кабинета изменён, все другие сеансы завершены. Если это были не вы, срочно обратитесь в поддержку.
+
+page-register-title = Регистрация
+page-register-lead = Укажите телефон или электронную почту и придумайте пароль. Мы отправим код для подтверждения.
+page-register-submit = Получить код
+page-register-have-account = Уже зарегистрированы?
+page-code-title = Введите код
+page-code-lead = Мы отправили код на { $contact }. Введите его, чтобы завершить регистрацию.
+page-code-submit = Подтвердить
+page-login-title = Вход
+page-login-lead = Войдите по телефону, электронной почте, СНИЛС или ИНН.
+page-login-hint = Например: +7 999 123-45-67, ivanov@mail.ru, 123-456-789 01
+page-login-submit = Войти
+page-login-forgot = Забыли пароль?
+page-login-register = Зарегистрироваться
+page-recovery-title = Восстановление пароля
+page-recovery-lead = Укажите логин. Если аккаунт существует, мы отправим код на подтверждённый телефон или почту.
+page-recovery-submit = Отправить код
+page-recovery-confirm-title = Новый пароль
+page-recovery-confirm-lead = Введите код из сообщения и новый пароль. После смены пароля все сеансы будут завершены.
+page-recovery-confirm-submit = Сменить пароль
+page-recovery-done = Пароль изменён. Войдите с новым паролем.
+page-password-hint = Не меньше 12 символов. Подойдут несколько слов через пробел.
+page-error-summary = Есть ошибки
+page-security-title = Безопасность
+page-security-status = Статус аккаунта
+page-security-level = Уровень учётной записи
+page-security-last-sign-in = Предыдущий вход
+page-security-never = ещё не было
+page-security-sessions = Активные сеансы
+page-security-device = Устройство
+page-security-address = Адрес
+page-security-time = Последняя активность
+page-security-current = этот сеанс
+page-security-end = Завершить
+page-security-end-others = Завершить все остальные
+nav-login = Войти
+nav-register = Регистрация
+nav-security = Безопасность
+nav-logout = Выйти
+
+status-active = Активен
+status-pending = Ожидает подтверждения
+status-blocked = Заблокирован
+status-expired = Срок действия пароля истёк
+level-simplified = Упрощённая
+level-standard = Стандартная
+level-confirmed = Подтверждённая
