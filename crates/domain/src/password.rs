@@ -73,6 +73,29 @@ impl PasswordProblem {
     }
 }
 
+/// Repetitive or sequential text (`aaaaaaaaaaaa`, `1234567890123`, `абвгдеёжзийк`),
+/// which NIST SP 800-63B names among the values to refuse.
+fn is_trivial(lower: &str) -> bool {
+    let chars: Vec<char> = lower.chars().collect();
+    let mut distinct = chars.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() <= 2 {
+        return true;
+    }
+    let step = |a: char, b: char| -> i64 {
+        let d = i64::from(u32::from(b)) - i64::from(u32::from(a));
+        // Digits wrap: …8, 9, 0, 1…
+        if a.is_ascii_digit() && b.is_ascii_digit() && d.abs() == 9 {
+            -d.signum()
+        } else {
+            d
+        }
+    };
+    let steps: Vec<i64> = chars.windows(2).map(|w| step(w[0], w[1])).collect();
+    steps.iter().all(|&d| d == 1) || steps.iter().all(|&d| d == -1)
+}
+
 fn normalise(s: &str) -> String {
     s.to_lowercase().replace('ё', "е")
 }
@@ -91,7 +114,10 @@ impl PasswordPolicy {
         let lower = normalise(password);
         let stem = lower.trim_end_matches(|c: char| c.is_ascii_digit() || c.is_ascii_punctuation());
         let set = common();
-        if set.contains(lower.as_str()) || (stem.chars().count() >= 4 && set.contains(stem)) {
+        if set.contains(lower.as_str())
+            || (stem.chars().count() >= 4 && set.contains(stem))
+            || is_trivial(&lower)
+        {
             return Err(PasswordProblem::Common);
         }
         let digits: String = password.chars().filter(char::is_ascii_digit).collect();
@@ -154,11 +180,18 @@ mod tests {
             Err(PasswordProblem::Personal)
         );
         assert_eq!(p.check("лодка плывёт по реке", &[]), Ok(()));
+        let long = "на берегу пустынных волн стоял он дум великих полн и вдаль глядел";
+        assert!(long.chars().count() >= 64);
         assert_eq!(
-            p.check(&"x".repeat(64), &[]),
+            p.check(long, &[]),
             Ok(()),
-            "64 characters are accepted"
+            "long passphrases are accepted as typed"
         );
+        assert_eq!(
+            p.check("aaaaaaaaaaaaaaa", &[]),
+            Err(PasswordProblem::Common)
+        );
+        assert_eq!(p.check("9876543210987", &[]), Err(PasswordProblem::Common));
         assert_eq!(
             p.check(&"y".repeat(2000), &[]),
             Err(PasswordProblem::TooLong)
