@@ -59,7 +59,7 @@ stop_server() {
   fi
   pid="" drain=""
 }
-psql_admin() { psql "$pg_url/postgres" -X -q -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
+psql_admin() { PGOPTIONS="-c client_min_messages=warning" psql "$pg_url/postgres" -X -q -v ON_ERROR_STOP=1 -c "$1" >/dev/null; }
 fresh_pg_db() {
   psql_admin "DROP DATABASE IF EXISTS $pg_db WITH (FORCE)"
   psql_admin "CREATE DATABASE $pg_db"
@@ -148,7 +148,7 @@ for backend in $backends; do
     ((i == starts)) || stop_server
   done
   # The last start stays up: idle memory, then load.
-  sleep "$idle_secs"
+  sleep "$idle_secs" & wait $! # (a trapped signal interrupts wait, not a foreground sleep)
   idle=$(rss_mb)
   for path in $paths; do
     log "$backend: wrk -t$threads -c$connections -d$duration $path"

@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod error;
+pub mod format;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
@@ -12,7 +13,7 @@ pub mod session;
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
 use kabinet_app::App;
 
 pub use error::WebError;
@@ -46,6 +47,33 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/", get(pages::home::show))
         .route("/api/docs", get(pages::api_docs::show))
+        .route(
+            "/registration",
+            get(pages::auth::register_page).post(pages::auth::register_submit),
+        )
+        .route(
+            "/registration/{id}",
+            get(pages::auth::code_page).post(pages::auth::code_submit),
+        )
+        .route(
+            "/login",
+            get(pages::auth::login_page).post(pages::auth::login_submit),
+        )
+        .route("/logout", post(pages::auth::logout))
+        .route(
+            "/password-recovery",
+            get(pages::auth::recovery_page).post(pages::auth::recovery_submit),
+        )
+        .route(
+            "/password-recovery/confirm",
+            post(pages::auth::recovery_confirm),
+        )
+        .route("/security", get(pages::auth::security_page))
+        .route("/security/sessions/end", post(pages::auth::end_session))
+        .route(
+            "/security/sessions/end-others",
+            post(pages::auth::end_others),
+        )
         .route("/static/app.css", get(pages::assets::css))
         .merge(api::routes())
         .fallback(error::fallback)

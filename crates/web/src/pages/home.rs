@@ -14,8 +14,8 @@ struct Home<'a> {
 }
 
 /// `GET /`
-pub async fn show(State(state): State<AppState>) -> Response {
+pub async fn show(State(state): State<AppState>, visit: crate::session::Visit) -> Response {
     page(&Home {
-        l: Layout::new(&state),
+        l: Layout::for_visit(&state, &visit),
     })
 }

@@ -3,6 +3,7 @@
 
 pub mod api_docs;
 pub mod assets;
+pub mod auth;
 pub mod home;
 
 use askama::Template;
@@ -16,14 +17,73 @@ pub struct Layout<'a> {
     pub t: &'a I18n,
     /// Show the demo banner.
     pub demo: bool,
+    /// When signed in: the CSRF token for the header's sign-out form.
+    pub signed_in_csrf: Option<String>,
 }
 
 impl<'a> Layout<'a> {
-    /// The layout for a request.
+    /// The layout for a visitor who is not signed in (error pages).
     pub fn new(state: &'a AppState) -> Layout<'a> {
         Layout {
             t: &state.i18n,
             demo: state.app.settings.demo,
+            signed_in_csrf: None,
+        }
+    }
+
+    /// The layout for a visit (shows the signed-in header when signed in).
+    pub fn for_visit(state: &'a AppState, visit: &crate::session::Visit) -> Layout<'a> {
+        Layout {
+            signed_in_csrf: visit.signed_in.as_ref().map(|s| s.csrf_token.clone()),
+            ..Layout::new(state)
+        }
+    }
+}
+
+/// One problem shown in an error summary and next to its field.
+pub struct PageError {
+    /// The field's id (the summary links to `#field`).
+    pub field: String,
+    /// The Russian message.
+    pub message: String,
+}
+
+/// The errors of a form.
+#[derive(Default)]
+pub struct Errors {
+    /// In the order of the form's fields.
+    pub list: Vec<PageError>,
+}
+
+impl Errors {
+    /// The message for a field.
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.list
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    /// From the use case's field errors, rendered in Russian.
+    pub fn from_fields(i18n: &I18n, fields: &[kabinet_app::FieldError]) -> Errors {
+        Errors {
+            list: fields
+                .iter()
+                .map(|f| PageError {
+                    field: f.field.clone(),
+                    message: i18n.t(f.key),
+                })
+                .collect(),
+        }
+    }
+
+    /// A single error on a field.
+    pub fn one(field: &str, message: String) -> Errors {
+        Errors {
+            list: vec![PageError {
+                field: field.to_owned(),
+                message,
+            }],
         }
     }
 }
