@@ -11,6 +11,7 @@ pub mod audit;
 pub mod codes;
 mod db;
 mod error;
+pub mod mfa;
 pub mod migrate;
 pub mod outbox;
 pub mod sessions;

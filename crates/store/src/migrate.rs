@@ -32,6 +32,11 @@ const SQLITE: &[Migration] = &[
         name: "accounts",
         sql: include_str!("../migrations/sqlite/0002_accounts.sql"),
     },
+    Migration {
+        version: 3,
+        name: "mfa",
+        sql: include_str!("../migrations/sqlite/0003_mfa.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -44,6 +49,11 @@ const POSTGRES: &[Migration] = &[
         version: 2,
         name: "accounts",
         sql: include_str!("../migrations/postgres/0002_accounts.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "mfa",
+        sql: include_str!("../migrations/postgres/0003_mfa.sql"),
     },
 ];
 

@@ -128,3 +128,36 @@ pub async fn delete_for_account(
         .await?;
     Ok(done.rows_affected())
 }
+
+/// Records a password entry in this session (for actions that ask for it again).
+pub async fn set_reauth(conn: &mut Conn, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET reauth_at = $1 WHERE id = $2")
+        .bind(ts::format(now))
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// When the password was last entered in this session.
+pub async fn reauth_at(conn: &mut Conn, id: &str) -> Result<Option<OffsetDateTime>, StoreError> {
+    let at: Option<Option<String>> =
+        sqlx::query_scalar("SELECT reauth_at FROM sessions WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    at.flatten().as_deref().map(ts::parse).transpose()
+}
+
+/// Counts a wrong second-factor code; returns the count.
+pub async fn add_mfa_failure(conn: &mut Conn, id: &str) -> Result<i64, StoreError> {
+    sqlx::query("UPDATE sessions SET mfa_failures = mfa_failures + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let n: Option<i64> = sqlx::query_scalar("SELECT mfa_failures FROM sessions WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(n.unwrap_or(0))
+}

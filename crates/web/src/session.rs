@@ -78,6 +78,8 @@ pub fn ctx(parts_or_actor: Option<&SignedIn>, addr: &ClientAddr, request_id: &Re
 pub struct Visit {
     /// The signed-in session, if any (second factor given).
     pub signed_in: Option<SignedIn>,
+    /// A session that still waits for the second factor.
+    pub pending: Option<SignedIn>,
     /// The context for use cases.
     pub ctx: Ctx,
     /// The request headers.
@@ -133,12 +135,15 @@ impl FromRequestParts<AppState> for Visit {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let signed_in = match session_token(&parts.headers, state) {
+        let session = match session_token(&parts.headers, state) {
             Some(token) => auth::resolve_session(&state.app, token)
                 .await
-                .map_err(WebError::from)?
-                .filter(|s| !s.mfa_pending),
+                .map_err(WebError::from)?,
             None => None,
+        };
+        let (signed_in, pending) = match session {
+            Some(s) if s.mfa_pending => (None, Some(s)),
+            other => (other, None),
         };
         let addr = parts
             .extensions
@@ -153,6 +158,7 @@ impl FromRequestParts<AppState> for Visit {
         Ok(Visit {
             ctx: ctx(signed_in.as_ref(), &addr, &request_id),
             signed_in,
+            pending,
             headers: parts.headers.clone(),
         })
     }

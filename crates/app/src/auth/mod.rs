@@ -4,6 +4,7 @@
 
 mod codes;
 mod hasher;
+mod mfa;
 mod notices;
 mod recovery;
 mod register;
@@ -12,10 +13,15 @@ mod sign_in;
 
 pub use codes::CODE_TTL;
 pub use hasher::PasswordHasher;
+pub use mfa::{
+    REAUTH_WINDOW, TotpEnrolment, complete_sign_in, confirm_totp, disable_totp, pending_totp,
+    reauthenticate, start_totp,
+};
 pub use recovery::{confirm_recovery, start_recovery};
 pub use register::{confirm_registration, registration_contact, start_registration};
 pub use session::{
-    SignedIn, csrf_matches, end_other_sessions, end_session, resolve_session, sessions_of,
+    SignedIn, csrf_matches, end_other_sessions, end_session, has_second_factor, resolve_session,
+    sessions_of,
 };
 pub use sign_in::{SignInOutcome, sign_in};
 

@@ -59,6 +59,8 @@ pub(crate) async fn create(
         },
     )
     .await?;
+    // Signing in is a password entry (or follows one): sensitive actions may follow.
+    sessions::set_reauth(conn, &sha256_hex(&token), now).await?;
     Ok(token)
 }
 
@@ -171,4 +173,15 @@ pub async fn sessions_of(app: &App, who: &SignedIn) -> Result<Vec<sessions::Sess
         .into_iter()
         .filter(|s| s.expires_at > now && s.last_seen_at + idle > now)
         .collect())
+}
+
+/// True when the account has a confirmed second factor.
+pub async fn has_second_factor(app: &App, account_id: &str) -> Result<bool, AppError> {
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(kabinet_store::StoreError::from)?;
+    super::mfa::has_totp(&mut conn, account_id).await
 }

@@ -222,38 +222,61 @@ pub async fn sign_in(
         return Err(AppError::Refused("auth-blocked"));
     }
     throttle::forget(&mut tx, &login_key).await?;
-    let token = session::create(&mut tx, app, ctx, &account.id, user_agent, false, now).await?;
-    accounts::touch_sign_in(&mut tx, &account.id, now).await?;
-    audit_event(
-        &mut tx,
-        ctx,
-        now,
-        &object,
-        "auth.signed_in",
-        &object,
-        json!({ "mfa": false }),
-    )
-    .await?;
-    let address = ctx
-        .source
-        .clone()
-        .unwrap_or_else(|| "неизвестно".to_owned());
-    notices::security_notice(
+    let mfa_required = super::mfa::has_totp(&mut tx, &account.id).await?;
+    let token = session::create(
         &mut tx,
         app,
-        now,
+        ctx,
         &account.id,
-        "notice-sign-in-subject",
-        "notice-sign-in-message",
-        &[("address", &address)],
+        user_agent,
+        mfa_required,
+        now,
     )
     .await?;
+    if mfa_required {
+        audit_event(
+            &mut tx,
+            ctx,
+            now,
+            &object,
+            "auth.password_accepted",
+            &object,
+            json!({ "mfa": "pending" }),
+        )
+        .await?;
+    } else {
+        accounts::touch_sign_in(&mut tx, &account.id, now).await?;
+        audit_event(
+            &mut tx,
+            ctx,
+            now,
+            &object,
+            "auth.signed_in",
+            &object,
+            json!({ "mfa": false }),
+        )
+        .await?;
+        let address = ctx
+            .source
+            .clone()
+            .unwrap_or_else(|| "неизвестно".to_owned());
+        notices::security_notice(
+            &mut tx,
+            app,
+            now,
+            &account.id,
+            "notice-sign-in-subject",
+            "notice-sign-in-message",
+            &[("address", &address)],
+        )
+        .await?;
+    }
     tx.commit().await?;
     app.outbox_wake.notify_one();
     Ok(SignInOutcome {
         account_id: account.id,
         token,
-        mfa_required: false,
+        mfa_required,
     })
 }
 

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod health;
 pub mod json;
+pub mod mfa;
 
 use std::sync::OnceLock;
 
@@ -77,6 +78,10 @@ pub fn routes() -> Router<AppState> {
                 .get(auth::current)
                 .delete(auth::sign_out),
         )
+        .route("/api/v1/session/mfa", post(mfa::complete))
+        .route("/api/v1/session/reauth", post(mfa::reauth))
+        .route("/api/v1/me/mfa/totp", post(mfa::start).delete(mfa::disable))
+        .route("/api/v1/me/mfa/totp/confirm", post(mfa::confirm))
         .route("/api/v1/password-recovery", post(auth::start_recovery))
         .route(
             "/api/v1/password-recovery/confirm",
