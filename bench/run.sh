@@ -132,7 +132,8 @@ run_wrk() { # path
 }
 
 # --- measure ----------------------------------------------------------------------------------
-log "load before measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load before measuring: $load_before"
 start_rows=() load_rows=()
 for backend in $backends; do
   if [[ $backend == postgres ]] && ! psql_admin "SELECT 1" 2>/dev/null; then
@@ -158,7 +159,12 @@ for backend in $backends; do
   stop_server
   start_rows+=("| $backend | $(median_max_ms "${lines[@]}") | $(median_max_ms "${readies[@]}") | $idle | $loaded |")
 done
-log "load after measuring: $(cut -d' ' -f1-3 /proc/loadavg)"
+load_after=$(cut -d' ' -f1-3 /proc/loadavg)
+log "load after measuring: $load_after"
+
+# Other work on the machine skews every figure: the tables carry the load they saw.
+echo "Load average (1, 5, 15 min) before: $load_before; after: $load_after."
+echo
 
 echo "Cold start over $starts starts on an empty database, median / max (ms); RSS from /proc/PID/status."
 echo

@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { startKabinet } from '../lib/server.js';
 import { launch, axeViolations } from '../lib/browser.js';
 import { startMailServer, codeIn } from '../lib/mail.js';
+import { totp } from '../lib/totp.js';
 
 let server;
 let mail;
@@ -36,7 +37,7 @@ async function accessible(page, label) {
 const EMAIL = 'ivanova.e2e@example.ru';
 const PASSWORD = 'тихая лодка плывёт';
 
-test('register, sign out, sign in, get locked', async () => {
+test('register, sign out, sign in, turn on TOTP, sign in with it, get locked', async () => {
   const context = await browser.newContext();
   const page = await context.newPage();
 
@@ -47,7 +48,7 @@ test('register, sign out, sign in, get locked', async () => {
   // Errors first: a summary linked to the fields.
   await page.fill('#contact', 'ivanova@');
   await page.fill('#password', 'коротко');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   assert.equal(await page.textContent('#error-summary-title'), 'Есть ошибки');
   assert.equal(await page.getAttribute('.error-summary a[href="#password"]', 'href'), '#password');
   assert.equal(await page.getAttribute('#password', 'aria-invalid'), 'true');
@@ -56,13 +57,13 @@ test('register, sign out, sign in, get locked', async () => {
   const before = mail.messages.length;
   await page.fill('#contact', EMAIL);
   await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   assert.equal(await page.textContent('h1'), 'Введите код');
   await accessible(page, 'code');
   const message = await mail.next(before);
   assert.deepEqual(message.to, [EMAIL]);
   await page.fill('#code', codeIn(message.text));
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
 
   assert.equal(await page.textContent('h1'), 'Безопасность');
   assert.match(await page.textContent('.summary-list'), /Активен/);
@@ -76,19 +77,48 @@ test('register, sign out, sign in, get locked', async () => {
 
   await page.fill('#login', EMAIL.toUpperCase());
   await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   assert.equal(await page.textContent('h1'), 'Безопасность');
+
+  // Turn on the authenticator app: password again, QR code, first code, recovery codes.
+  await page.click('a[href="/security/mfa"]');
+  assert.equal(await page.textContent('h1'), 'Приложение-аутентификатор');
+  await accessible(page, 'authenticator settings');
+  await page.fill('#password', PASSWORD);
+  await page.click('main button[type=submit]');
+  assert.ok(await page.isVisible('.qr svg'), 'the QR code is drawn on the server');
+  await accessible(page, 'authenticator enrolment');
+  const secret = (await page.textContent('.secret')).trim();
+  await page.fill('#code', totp(secret));
+  await page.click('main button[type=submit]');
+  assert.equal(await page.locator('.codes li').count(), 10);
+  await accessible(page, 'recovery codes');
+  await page.click('text=Выйти');
+
+  // Sign in with the second factor (the next 30-second step: a code is accepted once).
+  await page.fill('#login', EMAIL);
+  await page.fill('#password', PASSWORD);
+  await page.click('main button[type=submit]');
+  assert.equal(await page.textContent('h1'), 'Двухэтапная проверка');
+  await accessible(page, 'second factor');
+  await page.fill('#code', '000000');
+  await page.click('main button[type=submit]');
+  assert.match(await page.textContent('.error-summary'), /Неверный код/);
+  await page.fill('#code', totp(secret, Date.now() / 1000 + 30));
+  await page.click('main button[type=submit]');
+  assert.equal(await page.textContent('h1'), 'Безопасность');
+  assert.match(await page.textContent('.summary-list'), /включена/);
   await page.click('text=Выйти');
 
   for (let i = 0; i < 5; i++) {
     await page.fill('#login', EMAIL);
     await page.fill('#password', 'неправильный пароль');
-    await page.click('button[type=submit]');
+    await page.click('main button[type=submit]');
     assert.match(await page.textContent('.error-summary'), /Неверный логин или пароль/);
   }
   await page.fill('#login', EMAIL);
   await page.fill('#password', PASSWORD);
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   const summary = await page.textContent('.error-summary');
   assert.match(summary, /временно заблокирован/);
   assert.match(summary, /через 15 мин/);
@@ -104,7 +134,7 @@ test('password recovery pages are accessible', async () => {
   assert.equal(await page.textContent('h1'), 'Восстановление пароля');
   await accessible(page, 'recovery');
   await page.fill('#login', 'nobody@example.ru');
-  await page.click('button[type=submit]');
+  await page.click('main button[type=submit]');
   assert.equal(await page.textContent('h1'), 'Новый пароль');
   await accessible(page, 'recovery confirm');
   await context.close();

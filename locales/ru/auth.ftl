@@ -115,3 +115,6 @@ page-totp-codes-lead = Сохраните эти коды в надёжном м
 page-totp-enable = Включить
 page-totp-disable = Отключить двухэтапную проверку
 nav-mfa = Двухэтапная проверка
+page-security-change = Изменить
+page-mfa-on = включена
+page-mfa-off = выключена

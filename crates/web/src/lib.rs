@@ -61,6 +61,14 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/logout", post(pages::auth::logout))
         .route(
+            "/login/mfa",
+            get(pages::mfa::login_mfa_page).post(pages::mfa::login_mfa_submit),
+        )
+        .route("/security/mfa", get(pages::mfa::settings))
+        .route("/security/mfa/start", post(pages::mfa::start))
+        .route("/security/mfa/confirm", post(pages::mfa::confirm))
+        .route("/security/mfa/disable", post(pages::mfa::disable))
+        .route(
             "/password-recovery",
             get(pages::auth::recovery_page).post(pages::auth::recovery_submit),
         )

@@ -63,6 +63,19 @@ async fn require_recent_password(
     }
 }
 
+/// True when the password was entered in this session within [`REAUTH_WINDOW`].
+pub async fn has_recent_password(app: &App, who: &SignedIn) -> Result<bool, AppError> {
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(kabinet_store::StoreError::from)?;
+    Ok(require_recent_password(&mut conn, who, app.clock.now())
+        .await
+        .is_ok())
+}
+
 /// Re-enters the password in this session (for sensitive actions).
 pub async fn reauthenticate(
     app: &App,

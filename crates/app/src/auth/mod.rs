@@ -14,8 +14,8 @@ mod sign_in;
 pub use codes::CODE_TTL;
 pub use hasher::PasswordHasher;
 pub use mfa::{
-    REAUTH_WINDOW, TotpEnrolment, complete_sign_in, confirm_totp, disable_totp, pending_totp,
-    reauthenticate, start_totp,
+    REAUTH_WINDOW, TotpEnrolment, complete_sign_in, confirm_totp, disable_totp,
+    has_recent_password, pending_totp, reauthenticate, start_totp,
 };
 pub use recovery::{confirm_recovery, start_recovery};
 pub use register::{confirm_registration, registration_contact, start_registration};

@@ -16,7 +16,7 @@ use crate::{AppState, WebError, format};
 
 /// The CSRF token for a form and, for an anonymous visitor without one, the cookie
 /// that carries it (double submit).
-fn form_csrf(visit: &Visit, state: &AppState) -> (String, Option<HeaderValue>) {
+pub(super) fn form_csrf(visit: &Visit, state: &AppState) -> (String, Option<HeaderValue>) {
     if let Some(who) = &visit.signed_in {
         return (who.csrf_token.clone(), None);
     }
@@ -34,7 +34,11 @@ fn form_csrf(visit: &Visit, state: &AppState) -> (String, Option<HeaderValue>) {
 }
 
 /// Renders a page with a status and an optional cookie.
-fn respond(status: StatusCode, template: &impl Template, cookie: Option<HeaderValue>) -> Response {
+pub(super) fn respond(
+    status: StatusCode,
+    template: &impl Template,
+    cookie: Option<HeaderValue>,
+) -> Response {
     let mut response = match render(template) {
         Ok(html) => (status, axum::response::Html(html)).into_response(),
         Err(e) => return e.page_response(),
@@ -45,7 +49,7 @@ fn respond(status: StatusCode, template: &impl Template, cookie: Option<HeaderVa
     response
 }
 
-fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
+pub(super) fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
     let mut response = Redirect::to(to).into_response();
     if let Some(c) = cookie {
         response.headers_mut().append(header::SET_COOKIE, c);
@@ -58,7 +62,7 @@ fn csrf_failed(state: &AppState, field: &str) -> Errors {
 }
 
 /// Splits a use-case error into form errors, or a page error for anything else.
-fn form_errors(
+pub(super) fn form_errors(
     state: &AppState,
     e: AppError,
     field: &str,
@@ -309,8 +313,13 @@ pub async fn login_submit(
         .await
         {
             Ok(out) => {
+                let next = if out.mfa_required {
+                    "/login/mfa"
+                } else {
+                    "/security"
+                };
                 return see_other(
-                    "/security",
+                    next,
                     Some(set_session_cookie(&visit.headers, &state, &out.token)),
                 );
             }
@@ -499,6 +508,7 @@ struct SecurityPage<'a> {
     level: String,
     last_sign_in: String,
     sessions: Vec<SessionRow>,
+    mfa: String,
 }
 
 /// A short device description from a User-Agent.
@@ -534,7 +544,13 @@ pub async fn security_page(State(state): State<AppState>, visit: Visit) -> Respo
         Err(e) => return WebError::from(e).page_response(),
     };
     let t = &state.i18n;
+    let mfa = match auth::has_second_factor(&state.app, &who.account.id).await {
+        Ok(true) => t.t("page-mfa-on"),
+        Ok(false) => t.t("page-mfa-off"),
+        Err(e) => return WebError::from(e).page_response(),
+    };
     let page = SecurityPage {
+        mfa,
         l: Layout::for_visit(&state, &visit),
         csrf: who.csrf_token.clone(),
         status: t.t(&format!("status-{}", who.account.status)),

@@ -5,6 +5,7 @@ pub mod api_docs;
 pub mod assets;
 pub mod auth;
 pub mod home;
+pub mod mfa;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

@@ -1,0 +1,264 @@
+//! Pages of the second factor: the sign-in step «Двухэтапная проверка» and the
+//! authenticator settings with a server-rendered QR code.
+
+use askama::Template;
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use kabinet_app::auth;
+use serde::Deserialize;
+
+use super::auth::{form_csrf, form_errors, respond, see_other};
+use super::{Errors, Layout};
+use crate::session::{Visit, set_session_cookie};
+use crate::{AppState, WebError};
+
+#[derive(Template)]
+#[template(path = "login_mfa.html")]
+struct LoginMfaPage<'a> {
+    l: Layout<'a>,
+    errors: Errors,
+    csrf: String,
+}
+
+/// A form with a code.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    csrf_token: String,
+    code: String,
+}
+
+/// A form with the password.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    csrf_token: String,
+    password: String,
+}
+
+/// `GET /login/mfa`
+pub async fn login_mfa_page(State(state): State<AppState>, visit: Visit) -> Response {
+    if visit.pending.is_none() {
+        return see_other("/login", None);
+    }
+    let (csrf, cookie) = form_csrf(&visit, &state);
+    respond(
+        StatusCode::OK,
+        &LoginMfaPage {
+            l: Layout::for_visit(&state, &visit),
+            errors: Errors::default(),
+            csrf,
+        },
+        cookie,
+    )
+}
+
+/// `POST /login/mfa`
+pub async fn login_mfa_submit(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let Some(pending) = &visit.pending else {
+        return see_other("/login", None);
+    };
+    let (status, errors) = if !visit.form_csrf_ok(&form.csrf_token) {
+        (
+            StatusCode::BAD_REQUEST,
+            Errors::one("code", state.i18n.t("auth-csrf")),
+        )
+    } else {
+        match auth::complete_sign_in(
+            &state.app,
+            &visit.ctx,
+            pending,
+            &form.code,
+            visit.user_agent(),
+        )
+        .await
+        {
+            Ok(token) => {
+                return see_other(
+                    "/security",
+                    Some(set_session_cookie(&visit.headers, &state, &token)),
+                );
+            }
+            Err(e) => match form_errors(&state, e, "code") {
+                Ok(pair) => pair,
+                Err(e) => return e.page_response(),
+            },
+        }
+    };
+    let (csrf, cookie) = form_csrf(&visit, &state);
+    respond(
+        status,
+        &LoginMfaPage {
+            l: Layout::for_visit(&state, &visit),
+            errors,
+            csrf,
+        },
+        cookie,
+    )
+}
+
+struct Enrolment {
+    secret: String,
+    qr_svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "security_mfa.html")]
+struct SecurityMfaPage<'a> {
+    l: Layout<'a>,
+    errors: Errors,
+    csrf: String,
+    enabled: bool,
+    enrolment: Option<Enrolment>,
+    recovery_codes: Option<Vec<String>>,
+}
+
+/// The QR code of a URI as inline SVG (no external request, no JavaScript).
+fn qr_svg(uri: &str) -> Result<String, WebError> {
+    let code =
+        qrcode::QrCode::new(uri.as_bytes()).map_err(|e| WebError::Internal(format!("QR: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    Ok(match svg.find("<svg") {
+        Some(i) => svg[i..].to_owned(),
+        None => svg,
+    })
+}
+
+async fn settings_page(
+    state: &AppState,
+    visit: &Visit,
+    errors: Errors,
+    status: StatusCode,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    let result: Result<(bool, Option<Enrolment>), WebError> = async {
+        let enabled = auth::has_second_factor(&state.app, &who.account.id).await?;
+        let enrolment = if !enabled && auth::has_recent_password(&state.app, who).await? {
+            match auth::pending_totp(&state.app, who).await? {
+                Some(e) => Some(Enrolment {
+                    qr_svg: qr_svg(&e.otpauth_uri)?,
+                    secret: e.secret,
+                }),
+                None => None,
+            }
+        } else {
+            None
+        };
+        Ok((enabled, enrolment))
+    }
+    .await;
+    match result {
+        Ok((enabled, enrolment)) => respond(
+            status,
+            &SecurityMfaPage {
+                l: Layout::for_visit(state, visit),
+                errors,
+                csrf: who.csrf_token.clone(),
+                enabled,
+                enrolment,
+                recovery_codes: None,
+            },
+            None,
+        ),
+        Err(e) => e.page_response(),
+    }
+}
+
+/// `GET /security/mfa`
+pub async fn settings(State(state): State<AppState>, visit: Visit) -> Response {
+    settings_page(&state, &visit, Errors::default(), StatusCode::OK).await
+}
+
+/// `POST /security/mfa/start` — the password again, then a new secret.
+pub async fn start(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !visit.form_csrf_ok(&form.csrf_token) {
+        return WebError::Refused("auth-csrf").page_response();
+    }
+    let result = async {
+        auth::reauthenticate(&state.app, &visit.ctx, who, &form.password).await?;
+        auth::start_totp(&state.app, &visit.ctx, who).await
+    }
+    .await;
+    match result {
+        Ok(_) => see_other("/security/mfa", None),
+        Err(e) => match form_errors(&state, e, "password") {
+            Ok((status, errors)) => settings_page(&state, &visit, errors, status).await,
+            Err(e) => e.page_response(),
+        },
+    }
+}
+
+/// `POST /security/mfa/confirm` — the first code; shows the recovery codes once.
+pub async fn confirm(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<CodeForm>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !visit.form_csrf_ok(&form.csrf_token) {
+        return WebError::Refused("auth-csrf").page_response();
+    }
+    match auth::confirm_totp(&state.app, &visit.ctx, who, &form.code).await {
+        Ok(codes) => respond(
+            StatusCode::OK,
+            &SecurityMfaPage {
+                l: Layout::for_visit(&state, &visit),
+                errors: Errors::default(),
+                csrf: who.csrf_token.clone(),
+                enabled: true,
+                enrolment: None,
+                recovery_codes: Some(codes),
+            },
+            None,
+        ),
+        Err(e) => match form_errors(&state, e, "code") {
+            Ok((status, errors)) => settings_page(&state, &visit, errors, status).await,
+            Err(e) => e.page_response(),
+        },
+    }
+}
+
+/// `POST /security/mfa/disable`
+pub async fn disable(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !visit.form_csrf_ok(&form.csrf_token) {
+        return WebError::Refused("auth-csrf").page_response();
+    }
+    let result = async {
+        auth::reauthenticate(&state.app, &visit.ctx, who, &form.password).await?;
+        auth::disable_totp(&state.app, &visit.ctx, who).await
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/security/mfa", None),
+        Err(e) => match form_errors(&state, e, "password") {
+            Ok((status, errors)) => settings_page(&state, &visit, errors, status).await,
+            Err(e) => e.page_response(),
+        },
+    }
+}
