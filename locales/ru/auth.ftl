@@ -118,3 +118,15 @@ nav-mfa = Двухэтапная проверка
 page-security-change = Изменить
 page-mfa-on = включена
 page-mfa-off = выключена
+
+access-password-change-required = Сначала смените пароль
+access-staff-only = Раздел доступен только сотрудникам
+access-staff-mfa-required = Сотрудникам нужно подключить приложение-аутентификатор, прежде чем работать
+field-current-password = Текущий пароль
+page-password-title = Смена пароля
+page-password-lead = Введите текущий пароль и придумайте новый.
+page-password-must = Срок действия пароля истёк или пароль выдан администратором. Придумайте новый пароль, чтобы продолжить.
+page-password-end-others = Завершить все другие сеансы
+page-password-submit = Сменить пароль
+page-password-done = Пароль изменён
+staff-role-unknown = Неизвестная роль: operator, supervisor, auditor или admin

@@ -13,6 +13,7 @@ pub mod i18n;
 pub mod notify;
 pub mod ops;
 pub mod settings;
+pub mod staff;
 
 use std::sync::Arc;
 

@@ -4,6 +4,7 @@
 //! by construction ("parse, don't validate").
 #![forbid(unsafe_code)]
 
+pub mod access;
 pub mod account;
 pub mod ids;
 pub mod login;

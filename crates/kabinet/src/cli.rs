@@ -44,6 +44,11 @@ enum Command {
         #[command(subcommand)]
         command: NotifyCommand,
     },
+    /// Staff accounts.
+    Staff {
+        #[command(subcommand)]
+        command: StaffCommand,
+    },
     /// Configuration.
     Config {
         #[command(subcommand)]
@@ -72,6 +77,19 @@ struct TestArgs {
     /// Send a test SMS to this phone number.
     #[arg(long)]
     phone: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+enum StaffCommand {
+    /// Create a staff account; prints a one-time password as the last line.
+    Create {
+        /// The staff member's e-mail (their login).
+        #[arg(long)]
+        email: String,
+        /// operator, supervisor, auditor or admin.
+        #[arg(long)]
+        role: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -181,6 +199,40 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
                     ),
                     2,
                 ),
+                Err(e) => fail(e, 1),
+            }
+        }
+        Command::Staff {
+            command: StaffCommand::Create { email, role },
+        } => {
+            let app = match server::open(settings, Arc::new(SystemClock)).await {
+                Ok(app) => app,
+                Err(e) => return start_failure(e),
+            };
+            match kabinet_app::staff::create_staff(&app, &Ctx::cli(), &email, &role).await {
+                Ok(staff) => {
+                    println!(
+                        "Staff account {} created for {email} with the role {role}.",
+                        staff.account_id
+                    );
+                    println!(
+                        "Sign in with this one-time password; kabinet asks for a new one, then for an authenticator app:"
+                    );
+                    println!("{}", staff.one_time_password);
+                    ExitCode::SUCCESS
+                }
+                Err(AppError::Validation(fields)) => fail(
+                    format!(
+                        "invalid input: {}",
+                        fields
+                            .iter()
+                            .map(|f| format!("{} ({})", f.field, app.i18n.t(f.key)))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    2,
+                ),
+                Err(AppError::Conflict(_)) => fail(format!("{email} already has an account"), 1),
                 Err(e) => fail(e, 1),
             }
         }

@@ -142,7 +142,7 @@ fn migrate_and_verify(backend: TestBackend) {
     let out = kabinet(dir.path(), &env, &["migrate"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out).contains("Applied migrations [1, 2]"),
+        stdout(&out).contains("Applied migrations [1, 2, 3]"),
         "{}",
         stdout(&out)
     );
@@ -219,4 +219,60 @@ backend_test! {
         let exit = child.wait().unwrap();
         assert!(exit.success(), "graceful shutdown exits 0, got {exit:?}");
     }
+}
+
+#[test]
+fn staff_create_prints_the_one_time_password_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("k.db").display());
+    let env = [("KABINET_DATABASE_URL", url.as_str())];
+    let out = kabinet(
+        dir.path(),
+        &env,
+        &[
+            "staff",
+            "create",
+            "--email",
+            "admin@kabinet.ru",
+            "--role",
+            "admin",
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = stdout(&out);
+    let last = text.lines().last().unwrap();
+    assert_eq!(last.len(), 23, "{text}");
+    assert!(!stderr(&out).contains(last), "the password is not logged");
+    let out = kabinet(
+        dir.path(),
+        &env,
+        &[
+            "staff",
+            "create",
+            "--email",
+            "admin@kabinet.ru",
+            "--role",
+            "admin",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr(&out).contains("already has an account"));
+    let out = kabinet(
+        dir.path(),
+        &env,
+        &[
+            "staff",
+            "create",
+            "--email",
+            "x@kabinet.ru",
+            "--role",
+            "root",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("Неизвестная роль"),
+        "{}",
+        stderr(&out)
+    );
 }

@@ -64,6 +64,10 @@ pub fn router(state: AppState) -> Router {
             "/login/mfa",
             get(pages::mfa::login_mfa_page).post(pages::mfa::login_mfa_submit),
         )
+        .route(
+            "/security/password",
+            get(pages::auth::password_page).post(pages::auth::password_submit),
+        )
         .route("/security/mfa", get(pages::mfa::settings))
         .route("/security/mfa/start", post(pages::mfa::start))
         .route("/security/mfa/confirm", post(pages::mfa::confirm))

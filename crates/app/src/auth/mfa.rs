@@ -137,6 +137,7 @@ pub async fn has_totp(conn: &mut Conn, account_id: &str) -> Result<bool, AppErro
 
 /// Starts TOTP enrolment (needs a recent password entry): a new secret.
 pub async fn start_totp(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<TotpEnrolment, AppError> {
+    who.authorize(kabinet_domain::access::Action::ManageOwnSecurity)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     require_recent_password(&mut tx, who, now).await?;
@@ -236,6 +237,7 @@ pub async fn confirm_totp(
     who: &SignedIn,
     code: &str,
 ) -> Result<Vec<String>, AppError> {
+    who.authorize(kabinet_domain::access::Action::ManageOwnSecurity)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     let Some(pending) = mfa::totp(&mut tx, &who.account.id)
@@ -296,6 +298,7 @@ pub async fn confirm_totp(
 
 /// Turns TOTP off (needs a recent password entry).
 pub async fn disable_totp(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<(), AppError> {
+    who.authorize(kabinet_domain::access::Action::ManageOwnSecurity)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     require_recent_password(&mut tx, who, now).await?;

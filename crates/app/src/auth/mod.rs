@@ -6,6 +6,7 @@ mod codes;
 mod hasher;
 mod mfa;
 mod notices;
+mod password;
 mod recovery;
 mod register;
 mod session;
@@ -17,6 +18,7 @@ pub use mfa::{
     REAUTH_WINDOW, TotpEnrolment, complete_sign_in, confirm_totp, disable_totp,
     has_recent_password, pending_totp, reauthenticate, start_totp,
 };
+pub use password::change_password;
 pub use recovery::{confirm_recovery, start_recovery};
 pub use register::{confirm_registration, registration_contact, start_registration};
 pub use session::{
@@ -47,8 +49,8 @@ pub(crate) fn sha256_hex(text: &str) -> String {
     hex::encode(Sha256::digest(text.as_bytes()))
 }
 
-/// Appends an audit entry for an auth event.
-pub(crate) async fn audit_event(
+/// Appends an audit entry (with the request's address and id from `ctx`).
+pub async fn audit_event(
     conn: &mut kabinet_store::Conn,
     ctx: &Ctx,
     now: time::OffsetDateTime,

@@ -123,24 +123,10 @@ pub async fn confirm_recovery(
             "code-wrong",
         )]));
     };
-    let contacts = accounts::contacts(&mut conn, &account.id).await?;
-    let personal: Vec<&str> = contacts.iter().map(|(_, v)| v.as_str()).collect();
-    if let Err(p) = app.settings.password.policy.check(new_password, &personal) {
-        errors.push(FieldError::new("new_password", p.message_key()));
-    }
-    let history = i64::try_from(app.settings.password.policy.history)
-        .unwrap_or(5)
-        .max(1);
-    let recent = accounts::recent_passwords(&mut conn, &account.id, history).await?;
     drop(conn);
-    if errors.is_empty() {
-        for old in &recent {
-            if app.hasher.verify(new_password, Some(old)).await? {
-                errors.push(FieldError::new("new_password", "password-reused"));
-                break;
-            }
-        }
-    }
+    errors.extend(
+        super::password::check_new_password(app, &account.id, "new_password", new_password).await?,
+    );
     // Hash before the transaction: argon2 must not run while holding the write lock.
     let hash = if errors.is_empty() {
         Some(app.hasher.hash(new_password).await?)

@@ -1,7 +1,8 @@
 //! Server-side sessions (ID-10): a 256-bit random token in the cookie, its SHA-256 in
 //! the database; idle and absolute timeouts; a CSRF token per session.
 
-use kabinet_store::{Conn, accounts, sessions};
+use kabinet_domain::access::{Action, Actor, Decision, StaffRole, decide};
+use kabinet_store::{Conn, accounts, mfa, sessions};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
@@ -23,12 +24,46 @@ pub struct SignedIn {
     pub csrf_token: String,
     /// The second factor is still due.
     pub mfa_pending: bool,
+    /// The password is older than `password.max_age_days`.
+    pub password_expired: bool,
+    /// A second factor is enrolled.
+    pub has_second_factor: bool,
 }
 
 impl SignedIn {
     /// The audit actor of this session.
     pub fn actor(&self) -> String {
         format!("account:{}", self.account.id)
+    }
+
+    /// The account status as shown: `expired` when the password expired.
+    pub fn status(&self) -> &str {
+        if self.password_expired && self.account.status == "active" {
+            "expired"
+        } else {
+            &self.account.status
+        }
+    }
+
+    /// The actor as `domain::access` sees it.
+    pub fn access_actor(&self) -> Actor {
+        Actor {
+            staff: self
+                .account
+                .staff_role
+                .as_deref()
+                .and_then(StaffRole::parse),
+            must_change_password: self.account.must_change_password || self.password_expired,
+            has_second_factor: self.has_second_factor,
+        }
+    }
+
+    /// Asks `domain::access` whether this session may do `action`.
+    pub fn authorize(&self, action: Action) -> Result<(), AppError> {
+        match decide(&self.access_actor(), action) {
+            Decision::Allow => Ok(()),
+            Decision::Deny(key) => Err(AppError::Refused(key)),
+        }
     }
 }
 
@@ -91,11 +126,19 @@ pub async fn resolve_session(app: &App, token: &str) -> Result<Option<SignedIn>,
     if now - session.last_seen_at >= TOUCH_EVERY {
         sessions::touch(&mut conn, &id, now).await?;
     }
+    let max_age = app.settings.password.max_age_days;
+    let password_expired =
+        max_age > 0 && account.password_changed_at + Duration::days(i64::from(max_age)) <= now;
+    let has_second_factor = mfa::totp(&mut conn, &account.id)
+        .await?
+        .is_some_and(|t| t.confirmed_at.is_some());
     Ok(Some(SignedIn {
         session_id: id,
         account,
         csrf_token: session.csrf_token,
         mfa_pending: session.mfa_pending,
+        password_expired,
+        has_second_factor,
     }))
 }
 
@@ -141,6 +184,7 @@ pub async fn end_session(
 
 /// Ends every other session of the signed-in account; returns how many.
 pub async fn end_other_sessions(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<u64, AppError> {
+    who.authorize(Action::ManageOwnSecurity)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     let n = sessions::delete_for_account(&mut tx, &who.account.id, Some(&who.session_id)).await?;

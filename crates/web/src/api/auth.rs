@@ -174,7 +174,7 @@ pub async fn current(visit: Visit) -> Result<Json<SessionInfo>, WebError> {
         account_id: who.account.id.clone(),
         csrf_token: who.csrf_token.clone(),
         level: who.account.level.clone(),
-        status: who.account.status.clone(),
+        status: who.status().to_owned(),
     }))
 }
 
@@ -244,6 +244,48 @@ pub async fn confirm_recovery(
         &body.login,
         &body.code,
         &body.new_password,
+    )
+    .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /api/v1/me/password`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct PasswordChange {
+    /// The password now.
+    pub current_password: String,
+    /// The new password.
+    pub new_password: String,
+    /// End every other session (default true).
+    #[serde(default = "yes")]
+    pub end_other_sessions: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Changes the password (also the forced first change of a staff one-time password).
+#[utoipa::path(post, path = "/api/v1/me/password", tag = "auth",
+    summary = "Сменить пароль",
+    request_body = PasswordChange,
+    responses(
+        (status = 204, description = "Changed"),
+        (status = 422, description = "Wrong current password or unacceptable new one", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn change_password(
+    State(state): State<AppState>,
+    visit: Visit,
+    ApiJson(body): ApiJson<PasswordChange>,
+) -> Result<StatusCode, WebError> {
+    let who = visit.require_with_csrf_header()?;
+    auth::change_password(
+        &state.app,
+        &visit.ctx,
+        who,
+        &body.current_password,
+        &body.new_password,
+        body.end_other_sessions,
     )
     .await?;
     Ok(StatusCode::NO_CONTENT)

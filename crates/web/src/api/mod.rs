@@ -79,6 +79,7 @@ pub fn routes() -> Router<AppState> {
                 .delete(auth::sign_out),
         )
         .route("/api/v1/session/mfa", post(mfa::complete))
+        .route("/api/v1/me/password", post(auth::change_password))
         .route("/api/v1/session/reauth", post(mfa::reauth))
         .route("/api/v1/me/mfa/totp", post(mfa::start).delete(mfa::disable))
         .route("/api/v1/me/mfa/totp/confirm", post(mfa::confirm))

@@ -539,6 +539,9 @@ pub async fn security_page(State(state): State<AppState>, visit: Visit) -> Respo
     let Some(who) = &visit.signed_in else {
         return see_other("/login", None);
     };
+    if who.access_actor().must_change_password {
+        return see_other("/security/password", None);
+    }
     let sessions = match auth::sessions_of(&state.app, who).await {
         Ok(s) => s,
         Err(e) => return WebError::from(e).page_response(),
@@ -553,7 +556,7 @@ pub async fn security_page(State(state): State<AppState>, visit: Visit) -> Respo
         mfa,
         l: Layout::for_visit(&state, &visit),
         csrf: who.csrf_token.clone(),
-        status: t.t(&format!("status-{}", who.account.status)),
+        status: t.t(&format!("status-{}", who.status())),
         level: t.t(&format!("level-{}", who.account.level)),
         last_sign_in: who
             .account
@@ -614,4 +617,81 @@ pub async fn end_others(
         Ok(_) => see_other("/security", None),
         Err(e) => WebError::from(e).page_response(),
     }
+}
+
+// ---- Смена пароля ----
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage<'a> {
+    l: Layout<'a>,
+    errors: Errors,
+    csrf: String,
+    must: bool,
+}
+
+/// The change-password form.
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    csrf_token: String,
+    current_password: String,
+    new_password: String,
+    #[serde(default)]
+    end_others: Option<String>,
+}
+
+/// `GET /security/password`
+pub async fn password_page(State(state): State<AppState>, visit: Visit) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    let page = PasswordPage {
+        l: Layout::for_visit(&state, &visit),
+        errors: Errors::default(),
+        csrf: who.csrf_token.clone(),
+        must: who.access_actor().must_change_password,
+    };
+    respond(StatusCode::OK, &page, None)
+}
+
+/// `POST /security/password`
+pub async fn password_submit(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    let (status, errors) = if !visit.form_csrf_ok(&form.csrf_token) {
+        (
+            StatusCode::BAD_REQUEST,
+            csrf_failed(&state, "current_password"),
+        )
+    } else {
+        let end_others = form.end_others.is_some();
+        match auth::change_password(
+            &state.app,
+            &visit.ctx,
+            who,
+            &form.current_password,
+            &form.new_password,
+            end_others,
+        )
+        .await
+        {
+            Ok(_) => return see_other("/security", None),
+            Err(e) => match form_errors(&state, e, "current_password") {
+                Ok(pair) => pair,
+                Err(e) => return e.page_response(),
+            },
+        }
+    };
+    let page = PasswordPage {
+        l: Layout::for_visit(&state, &visit),
+        errors,
+        csrf: who.csrf_token.clone(),
+        must: who.access_actor().must_change_password,
+    };
+    respond(status, &page, None)
 }

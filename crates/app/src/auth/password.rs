@@ -1,0 +1,109 @@
+//! Changing the password while signed in (also the forced change of a staff member's
+//! one-time password and of an expired password).
+
+use kabinet_domain::access::Action;
+use kabinet_store::{accounts, sessions};
+use serde_json::json;
+
+use super::{SignedIn, audit_event, notices};
+use crate::{App, AppError, Ctx, FieldError};
+
+/// Checks a new password against the policy and the account's history; returns the
+/// field errors (empty when acceptable).
+pub(crate) async fn check_new_password(
+    app: &App,
+    account_id: &str,
+    field: &str,
+    new_password: &str,
+) -> Result<Vec<FieldError>, AppError> {
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(kabinet_store::StoreError::from)?;
+    let contacts = accounts::contacts(&mut conn, account_id).await?;
+    let personal: Vec<&str> = contacts.iter().map(|(_, v)| v.as_str()).collect();
+    if let Err(p) = app.settings.password.policy.check(new_password, &personal) {
+        return Ok(vec![FieldError::new(field, p.message_key())]);
+    }
+    let history = i64::try_from(app.settings.password.policy.history)
+        .unwrap_or(5)
+        .max(1);
+    let recent = accounts::recent_passwords(&mut conn, account_id, history).await?;
+    drop(conn);
+    for old in &recent {
+        if app.hasher.verify(new_password, Some(old)).await? {
+            return Ok(vec![FieldError::new(field, "password-reused")]);
+        }
+    }
+    Ok(Vec::new())
+}
+
+/// Changes the password: the current one first; optionally ends every other session.
+/// Returns how many sessions ended.
+pub async fn change_password(
+    app: &App,
+    ctx: &Ctx,
+    who: &SignedIn,
+    current: &str,
+    new_password: &str,
+    end_others: bool,
+) -> Result<u64, AppError> {
+    who.authorize(Action::ChangeOwnPassword)?;
+    let mut errors: Vec<FieldError> = [
+        ("current_password", current),
+        ("new_password", new_password),
+    ]
+    .into_iter()
+    .filter(|(_, v)| v.is_empty())
+    .map(|(f, _)| FieldError::new(f, "field-required"))
+    .collect();
+    if errors.is_empty()
+        && !app
+            .hasher
+            .verify(current, Some(&who.account.password_hash))
+            .await?
+    {
+        errors.push(FieldError::new("current_password", "auth-wrong-password"));
+    }
+    if errors.is_empty() {
+        errors = check_new_password(app, &who.account.id, "new_password", new_password).await?;
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let hash = app.hasher.hash(new_password).await?;
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    accounts::set_password(&mut tx, &who.account.id, &hash, now).await?;
+    let ended = if end_others {
+        sessions::delete_for_account(&mut tx, &who.account.id, Some(&who.session_id)).await?
+    } else {
+        0
+    };
+    let object = format!("account:{}", who.account.id);
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        "auth.password_changed",
+        &object,
+        json!({ "sessions_ended": ended }),
+    )
+    .await?;
+    notices::security_notice(
+        &mut tx,
+        app,
+        now,
+        &who.account.id,
+        "notice-password-subject",
+        "notice-password-message",
+        &[],
+    )
+    .await?;
+    tx.commit().await?;
+    app.outbox_wake.notify_one();
+    Ok(ended)
+}
