@@ -123,6 +123,24 @@ test('register, sign out, sign in, turn on TOTP, sign in with it, get locked', a
   assert.match(summary, /временно заблокирован/);
   assert.match(summary, /через 15 мин/);
   await accessible(page, 'locked sign-in');
+
+  // «Разблокировать аккаунт»: a code to the confirmed e-mail lifts the lock.
+  await page.click('text=Разблокировать аккаунт');
+  assert.equal(await page.textContent('h1'), 'Разблокировать аккаунт');
+  await accessible(page, 'unlock');
+  const count = mail.messages.length;
+  await page.fill('#login', EMAIL);
+  await page.click('main button[type=submit]');
+  await accessible(page, 'unlock code');
+  let unlockMail = await mail.next(count);
+  while (!/\d{6}/.test(unlockMail.text)) unlockMail = await mail.next(mail.messages.indexOf(unlockMail) + 1);
+  await page.fill('#code', codeIn(unlockMail.text));
+  await page.click('main button[type=submit]');
+  assert.match(await page.textContent('.notice'), /Блокировка снята/);
+  await page.fill('#login', EMAIL);
+  await page.fill('#password', PASSWORD);
+  await page.click('main button[type=submit]');
+  assert.equal(await page.textContent('h1'), 'Двухэтапная проверка');
   await context.close();
 });
 

@@ -299,3 +299,14 @@ pub async fn delete_registration(conn: &mut Conn, id: &str) -> Result<(), StoreE
         .await?;
     Ok(())
 }
+
+/// Every sign-in identifier key of an account (confirmed or not).
+pub async fn login_keys(conn: &mut Conn, account_id: &str) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query("SELECT login FROM account_logins WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| r.try_get(0).map_err(StoreError::from))
+        .collect()
+}

@@ -348,3 +348,26 @@ backend_test! {
         w.app.stop().await;
     }
 }
+
+backend_test! {
+    async fn a_code_unlocks_early(backend) {
+        let w = world(backend).await;
+        w.register_email("locked@example.ru").await;
+        for _ in 0..5 {
+            w.post("/api/v1/session", json!({ "login": "locked@example.ru", "password": "неверный пароль тут" })).await;
+        }
+        assert_eq!(w.post("/api/v1/session", json!({ "login": "locked@example.ru", "password": PASSWORD })).await.status(), 429);
+        let before = w.smtp.messages().len();
+        assert_eq!(w.post("/api/v1/unlock", json!({ "login": "nobody@example.ru" })).await.status(), 202);
+        assert_eq!(w.post("/api/v1/unlock", json!({ "login": "LOCKED@example.ru" })).await.status(), 202);
+        let mails = w.smtp.wait_for(before + 2, StdDuration::from_secs(10)).await;
+        let code = mails[before..].iter().rev().find_map(|m| m.code()).unwrap();
+        let res = w.post("/api/v1/unlock/confirm", json!({ "login": "locked@example.ru", "code": "000000" })).await;
+        assert_eq!(res.status(), 422);
+        let res = w.post("/api/v1/unlock/confirm", json!({ "login": "locked@example.ru", "code": code })).await;
+        assert_eq!(res.status(), 204);
+        assert_eq!(w.post("/api/v1/session", json!({ "login": "locked@example.ru", "password": PASSWORD })).await.status(), 200);
+        assert!(w.actions().await.contains(&"auth.unlocked".to_owned()));
+        w.app.stop().await;
+    }
+}

@@ -80,6 +80,11 @@ pub fn router(state: AppState) -> Router {
             "/password-recovery/confirm",
             post(pages::auth::recovery_confirm),
         )
+        .route(
+            "/unlock",
+            get(pages::auth::unlock_page).post(pages::auth::unlock_submit),
+        )
+        .route("/unlock/confirm", post(pages::auth::unlock_confirm))
         .route("/security", get(pages::auth::security_page))
         .route("/security/sessions/end", post(pages::auth::end_session))
         .route(

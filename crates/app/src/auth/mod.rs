@@ -11,6 +11,7 @@ mod recovery;
 mod register;
 mod session;
 mod sign_in;
+mod unlock;
 
 pub use codes::CODE_TTL;
 pub use hasher::PasswordHasher;
@@ -26,6 +27,7 @@ pub use session::{
     sessions_of,
 };
 pub use sign_in::{SignInOutcome, sign_in};
+pub use unlock::{confirm_unlock, start_unlock};
 
 use kabinet_store::audit;
 use serde_json::Value;

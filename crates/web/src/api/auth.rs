@@ -290,3 +290,50 @@ pub async fn change_password(
     .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// `POST /api/v1/unlock`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UnlockRequest {
+    /// The locked login as typed.
+    pub login: String,
+}
+
+/// Sends a code that lifts a sign-in lock early (the answer is the same for any login).
+#[utoipa::path(post, path = "/api/v1/unlock", tag = "auth",
+    summary = "Разблокировать аккаунт: отправить код",
+    request_body = UnlockRequest,
+    responses((status = 202, description = "Accepted whatever the login")))]
+pub async fn start_unlock(
+    State(state): State<AppState>,
+    visit: Visit,
+    ApiJson(body): ApiJson<UnlockRequest>,
+) -> Result<StatusCode, WebError> {
+    auth::start_unlock(&state.app, &visit.ctx, &body.login).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// `POST /api/v1/unlock/confirm`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct UnlockConfirm {
+    /// The login as typed.
+    pub login: String,
+    /// The code from the message.
+    pub code: String,
+}
+
+/// Lifts the lock with the code.
+#[utoipa::path(post, path = "/api/v1/unlock/confirm", tag = "auth",
+    summary = "Разблокировать аккаунт кодом",
+    request_body = UnlockConfirm,
+    responses(
+        (status = 204, description = "Unlocked"),
+        (status = 422, description = "Wrong code", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn confirm_unlock(
+    State(state): State<AppState>,
+    visit: Visit,
+    ApiJson(body): ApiJson<UnlockConfirm>,
+) -> Result<StatusCode, WebError> {
+    auth::confirm_unlock(&state.app, &visit.ctx, &body.login, &body.code).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -83,6 +83,8 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/session/reauth", post(mfa::reauth))
         .route("/api/v1/me/mfa/totp", post(mfa::start).delete(mfa::disable))
         .route("/api/v1/me/mfa/totp/confirm", post(mfa::confirm))
+        .route("/api/v1/unlock", post(auth::start_unlock))
+        .route("/api/v1/unlock/confirm", post(auth::confirm_unlock))
         .route("/api/v1/password-recovery", post(auth::start_recovery))
         .route(
             "/api/v1/password-recovery/confirm",

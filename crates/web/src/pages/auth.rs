@@ -252,6 +252,7 @@ struct LoginPage<'a> {
     csrf: String,
     login: String,
     notice: Option<String>,
+    locked: bool,
 }
 
 /// The sign-in form.
@@ -281,6 +282,7 @@ pub async fn login_page(
     let notice = match q.done.as_deref() {
         Some("signed-out") => Some(state.i18n.t("auth-signed-out")),
         Some("recovered") => Some(state.i18n.t("page-recovery-done")),
+        Some("unlocked") => Some(state.i18n.t("page-unlock-done")),
         _ => None,
     };
     let (csrf, cookie) = form_csrf(&visit, &state);
@@ -290,6 +292,7 @@ pub async fn login_page(
         csrf,
         login: String::new(),
         notice,
+        locked: false,
     };
     respond(StatusCode::OK, &page, cookie)
 }
@@ -336,6 +339,7 @@ pub async fn login_submit(
         csrf,
         login: form.login,
         notice: None,
+        locked: status == StatusCode::TOO_MANY_REQUESTS,
     };
     respond(status, &page, cookie)
 }
@@ -694,4 +698,100 @@ pub async fn password_submit(
         must: who.access_actor().must_change_password,
     };
     respond(status, &page, None)
+}
+
+// ---- Разблокировать аккаунт ----
+
+#[derive(Template)]
+#[template(path = "unlock.html")]
+struct UnlockPage<'a> {
+    l: Layout<'a>,
+    errors: Errors,
+    csrf: String,
+    login: String,
+    code_step: bool,
+}
+
+/// The unlock request form.
+#[derive(Debug, Deserialize)]
+pub struct UnlockForm {
+    csrf_token: String,
+    login: String,
+}
+
+/// The unlock code form.
+#[derive(Debug, Deserialize)]
+pub struct UnlockCodeForm {
+    csrf_token: String,
+    login: String,
+    code: String,
+}
+
+/// `GET /unlock`
+pub async fn unlock_page(State(state): State<AppState>, visit: Visit) -> Response {
+    let (csrf, cookie) = form_csrf(&visit, &state);
+    let page = UnlockPage {
+        l: Layout::for_visit(&state, &visit),
+        errors: Errors::default(),
+        csrf,
+        login: String::new(),
+        code_step: false,
+    };
+    respond(StatusCode::OK, &page, cookie)
+}
+
+/// `POST /unlock`
+pub async fn unlock_submit(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<UnlockForm>,
+) -> Response {
+    let (csrf, cookie) = form_csrf(&visit, &state);
+    let (status, errors, code_step) = if !visit.form_csrf_ok(&form.csrf_token) {
+        (StatusCode::BAD_REQUEST, csrf_failed(&state, "login"), false)
+    } else {
+        match auth::start_unlock(&state.app, &visit.ctx, &form.login).await {
+            Ok(()) => (StatusCode::OK, Errors::default(), true),
+            Err(e) => match form_errors(&state, e, "login") {
+                Ok((status, errors)) => (status, errors, false),
+                Err(e) => return e.page_response(),
+            },
+        }
+    };
+    let page = UnlockPage {
+        l: Layout::for_visit(&state, &visit),
+        errors,
+        csrf,
+        login: form.login,
+        code_step,
+    };
+    respond(status, &page, cookie)
+}
+
+/// `POST /unlock/confirm`
+pub async fn unlock_confirm(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<UnlockCodeForm>,
+) -> Response {
+    let (status, errors) = if !visit.form_csrf_ok(&form.csrf_token) {
+        (StatusCode::BAD_REQUEST, csrf_failed(&state, "code"))
+    } else {
+        match auth::confirm_unlock(&state.app, &visit.ctx, &form.login, &form.code).await {
+            Ok(()) => return see_other("/login?done=unlocked", None),
+            Err(e) => match form_errors(&state, e, "code") {
+                Ok(pair) => pair,
+                Err(e) => return e.page_response(),
+            },
+        }
+    };
+    let (csrf, cookie) = form_csrf(&visit, &state);
+    let page = UnlockPage {
+        l: Layout::for_visit(&state, &visit),
+        errors,
+        csrf,
+        login: form.login,
+        code_step: true,
+    };
+    respond(status, &page, cookie)
 }
