@@ -94,7 +94,19 @@ pub async fn open(settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Result<App,
             });
         }
     }
-    App::new(store, settings, clock).map_err(StartError::Config)
+    let app = App::new(store, settings, clock).map_err(StartError::Config)?;
+    if app.settings.demo {
+        match kabinet_app::demo::load(&app).await {
+            Ok(n) if n > 0 => tracing::info!(
+                login = kabinet_app::demo::DEMO_LOGIN,
+                password = kabinet_app::demo::DEMO_PASSWORD,
+                "demo account created"
+            ),
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, "demo data not loaded"),
+        }
+    }
+    Ok(app)
 }
 
 fn sqlite_parent(url: &str) -> Option<std::path::PathBuf> {

@@ -41,6 +41,11 @@ backend_test! {
         let res = app.get("/").await;
         assert_eq!(res.headers()["strict-transport-security"], "max-age=31536000; includeSubDomains");
         assert!(res.text().await.unwrap().contains("Демонстрационный режим"));
+        // The demo applicant can sign in at once.
+        let res = app.client.post(app.url("/api/v1/session"))
+            .json(&serde_json::json!({ "login": "demo@example.ru", "password": "демонстрационный вход" }))
+            .send().await.unwrap();
+        assert_eq!(res.status(), 200);
         app.stop().await;
     }
 }
