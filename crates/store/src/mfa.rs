@@ -149,3 +149,22 @@ pub async fn use_recovery_code(
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Whether sign-in asks for a code sent to a confirmed contact.
+pub async fn codes_enabled(conn: &mut Conn, account_id: &str) -> Result<bool, StoreError> {
+    let v: Option<i64> = sqlx::query_scalar("SELECT mfa_codes FROM accounts WHERE id = $1")
+        .bind(account_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(v.unwrap_or(0) != 0)
+}
+
+/// Turns the codes factor on or off.
+pub async fn set_codes(conn: &mut Conn, account_id: &str, on: bool) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET mfa_codes = $1 WHERE id = $2")
+        .bind(i64::from(on))
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

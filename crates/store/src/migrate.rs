@@ -37,6 +37,11 @@ const SQLITE: &[Migration] = &[
         name: "mfa",
         sql: include_str!("../migrations/sqlite/0003_mfa.sql"),
     },
+    Migration {
+        version: 4,
+        name: "mfa_codes",
+        sql: include_str!("../migrations/sqlite/0004_mfa_codes.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -54,6 +59,11 @@ const POSTGRES: &[Migration] = &[
         version: 3,
         name: "mfa",
         sql: include_str!("../migrations/postgres/0003_mfa.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "mfa_codes",
+        sql: include_str!("../migrations/postgres/0004_mfa_codes.sql"),
     },
 ];
 

@@ -163,3 +163,53 @@ backend_test! {
         app.stop().await;
     }
 }
+
+backend_test! {
+    async fn codes_to_the_contact_as_the_second_factor(backend) {
+        let smtp = MailServer::start();
+        let app = TestApp::spawn_with(backend, TestOptions {
+            worker: true,
+            manual_clock: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        }).await;
+        let res = post(&app, "/api/v1/registrations", None, json!({ "contact": EMAIL, "password": PASSWORD })).await;
+        let id = res.json::<Value>().await.unwrap()["registration_id"].as_str().unwrap().to_owned();
+        let code = smtp.wait_for(1, StdDuration::from_secs(10)).await[0].code().unwrap();
+        post(&app, &format!("/api/v1/registrations/{id}/confirm"), None, json!({ "code": code })).await;
+        let c = csrf(&app).await;
+        assert_eq!(post(&app, "/api/v1/me/mfa/codes", Some(&c), json!({})).await.status(), 204);
+        sign_out(&app).await;
+
+        let before = smtp.messages().len();
+        let res = post(&app, "/api/v1/session", None, json!({ "login": EMAIL, "password": PASSWORD })).await;
+        assert_eq!(res.json::<Value>().await.unwrap()["mfa_required"], true);
+        let mut code = None;
+        for extra in 1..=3 {
+            let mails = smtp.wait_for(before + extra, StdDuration::from_secs(10)).await;
+            code = mails[before..].iter().find_map(|m| m.code());
+            if code.is_some() {
+                break;
+            }
+        }
+        let code = code.expect("a sign-in code by e-mail");
+        assert_eq!(post(&app, "/api/v1/session/mfa/code", None, json!({})).await.status(), 429, "a new code no sooner than a minute");
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        assert_eq!(post(&app, "/api/v1/session/mfa", None, json!({ "code": wrong })).await.status(), 401);
+        assert_eq!(post(&app, "/api/v1/session/mfa", None, json!({ "code": code })).await.status(), 200);
+        assert_eq!(app.get("/api/v1/session").await.status(), 200);
+
+        // Off again (the sign-in just now counts as a password entry).
+        let c = csrf(&app).await;
+        let res = app.client.delete(app.url("/api/v1/me/mfa/codes")).header("X-CSRF-Token", &c).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        sign_out(&app).await;
+        let res = post(&app, "/api/v1/session", None, json!({ "login": EMAIL, "password": PASSWORD })).await;
+        assert_eq!(res.json::<Value>().await.unwrap()["mfa_required"], false);
+        app.stop().await;
+    }
+}

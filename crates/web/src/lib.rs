@@ -68,6 +68,12 @@ pub fn router(state: AppState) -> Router {
             "/security/password",
             get(pages::auth::password_page).post(pages::auth::password_submit),
         )
+        .route("/login/mfa/send", post(pages::mfa::login_mfa_send))
+        .route("/security/mfa/codes/enable", post(pages::mfa::enable_codes))
+        .route(
+            "/security/mfa/codes/disable",
+            post(pages::mfa::disable_codes),
+        )
         .route("/security/mfa", get(pages::mfa::settings))
         .route("/security/mfa/start", post(pages::mfa::start))
         .route("/security/mfa/confirm", post(pages::mfa::confirm))

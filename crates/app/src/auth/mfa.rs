@@ -135,6 +135,117 @@ pub async fn has_totp(conn: &mut Conn, account_id: &str) -> Result<bool, AppErro
         .is_some_and(|t| t.confirmed_at.is_some()))
 }
 
+/// True when sign-in asks for a second factor (TOTP or codes to a contact).
+pub async fn has_any_factor(conn: &mut Conn, account_id: &str) -> Result<bool, AppError> {
+    Ok(has_totp(conn, account_id).await? || mfa::codes_enabled(conn, account_id).await?)
+}
+
+const CODE_PURPOSE: &str = "mfa";
+
+/// Sends a sign-in code to the account's first confirmed contact, in the caller's
+/// transaction; returns the contact it went to.
+pub(crate) async fn send_code_in(
+    conn: &mut Conn,
+    app: &App,
+    account_id: &str,
+    now: OffsetDateTime,
+) -> Result<String, AppError> {
+    let Some((kind, value)) = accounts::contacts(conn, account_id)
+        .await?
+        .into_iter()
+        .next()
+    else {
+        return Err(AppError::Conflict("auth-no-contact"));
+    };
+    let code = super::codes::issue(conn, CODE_PURPOSE, account_id, &value, now).await?;
+    notices::send(
+        conn,
+        app,
+        now,
+        &notices::code_message(app, &kind, &value, &code),
+    )
+    .await?;
+    Ok(value)
+}
+
+/// Sends a sign-in code for a pending sign-in (the «Отправить код» button).
+pub async fn send_sign_in_code(
+    app: &App,
+    ctx: &Ctx,
+    pending: &SignedIn,
+) -> Result<String, AppError> {
+    if !pending.mfa_pending {
+        return Err(AppError::Conflict("auth-mfa-not-pending"));
+    }
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    let target = send_code_in(&mut tx, app, &pending.account.id, now).await?;
+    let object = format!("account:{}", pending.account.id);
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &object,
+        "auth.mfa_code_sent",
+        &object,
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    app.outbox_wake.notify_one();
+    Ok(target)
+}
+
+/// Turns the codes factor on or off (needs a recent password entry).
+pub async fn set_code_factor(
+    app: &App,
+    ctx: &Ctx,
+    who: &SignedIn,
+    on: bool,
+) -> Result<(), AppError> {
+    who.authorize(kabinet_domain::access::Action::ManageOwnSecurity)?;
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    require_recent_password(&mut tx, who, now).await?;
+    mfa::set_codes(&mut tx, &who.account.id, on).await?;
+    let object = format!("account:{}", who.account.id);
+    let action = if on {
+        "auth.mfa_codes_enabled"
+    } else {
+        "auth.mfa_codes_disabled"
+    };
+    audit_event(&mut tx, ctx, now, &who.actor(), action, &object, json!({})).await?;
+    let text = if on {
+        "notice-mfa-on-message"
+    } else {
+        "notice-mfa-off-message"
+    };
+    notices::security_notice(
+        &mut tx,
+        app,
+        now,
+        &who.account.id,
+        "notice-mfa-subject",
+        text,
+        &[],
+    )
+    .await?;
+    tx.commit().await?;
+    app.outbox_wake.notify_one();
+    Ok(())
+}
+
+/// Whether the codes factor is on.
+pub async fn code_factor_enabled(app: &App, account_id: &str) -> Result<bool, AppError> {
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(kabinet_store::StoreError::from)?;
+    Ok(mfa::codes_enabled(&mut conn, account_id).await?)
+}
+
 /// Starts TOTP enrolment (needs a recent password entry): a new secret.
 pub async fn start_totp(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<TotpEnrolment, AppError> {
     who.authorize(kabinet_domain::access::Action::ManageOwnSecurity)?;
@@ -363,7 +474,16 @@ pub async fn complete_sign_in(
             },
             None => false,
         };
-        accepted.then_some("totp")
+        if accepted {
+            Some("totp")
+        } else if super::codes::check(&mut tx, CODE_PURPOSE, &account_id, &typed, "code", now)
+            .await
+            .is_ok()
+        {
+            Some("code")
+        } else {
+            None
+        }
     } else {
         let given = recovery_hash(&account_id, &typed);
         let mut used = None;

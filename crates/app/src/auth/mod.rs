@@ -16,8 +16,9 @@ mod unlock;
 pub use codes::CODE_TTL;
 pub use hasher::PasswordHasher;
 pub use mfa::{
-    REAUTH_WINDOW, TotpEnrolment, complete_sign_in, confirm_totp, disable_totp,
-    has_recent_password, pending_totp, reauthenticate, start_totp,
+    REAUTH_WINDOW, TotpEnrolment, code_factor_enabled, complete_sign_in, confirm_totp,
+    disable_totp, has_recent_password, pending_totp, reauthenticate, send_sign_in_code,
+    set_code_factor, start_totp,
 };
 pub use password::change_password;
 pub use recovery::{confirm_recovery, start_recovery};

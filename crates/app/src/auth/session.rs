@@ -2,7 +2,7 @@
 //! the database; idle and absolute timeouts; a CSRF token per session.
 
 use kabinet_domain::access::{Action, Actor, Decision, StaffRole, decide};
-use kabinet_store::{Conn, accounts, mfa, sessions};
+use kabinet_store::{Conn, accounts, sessions};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
@@ -129,9 +129,7 @@ pub async fn resolve_session(app: &App, token: &str) -> Result<Option<SignedIn>,
     let max_age = app.settings.password.max_age_days;
     let password_expired =
         max_age > 0 && account.password_changed_at + Duration::days(i64::from(max_age)) <= now;
-    let has_second_factor = mfa::totp(&mut conn, &account.id)
-        .await?
-        .is_some_and(|t| t.confirmed_at.is_some());
+    let has_second_factor = super::mfa::has_any_factor(&mut conn, &account.id).await?;
     Ok(Some(SignedIn {
         session_id: id,
         account,
@@ -219,7 +217,7 @@ pub async fn sessions_of(app: &App, who: &SignedIn) -> Result<Vec<sessions::Sess
         .collect())
 }
 
-/// True when the account has a confirmed second factor.
+/// True when the account has a confirmed TOTP app.
 pub async fn has_second_factor(app: &App, account_id: &str) -> Result<bool, AppError> {
     let mut conn = app
         .store

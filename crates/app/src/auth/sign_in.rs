@@ -222,7 +222,14 @@ pub async fn sign_in(
         return Err(AppError::Refused("auth-blocked"));
     }
     throttle::forget(&mut tx, &login_key).await?;
-    let mfa_required = super::mfa::has_totp(&mut tx, &account.id).await?;
+    let mfa_required = super::mfa::has_any_factor(&mut tx, &account.id).await?;
+    // With codes as the only factor, the code goes out at once.
+    if mfa_required && !super::mfa::has_totp(&mut tx, &account.id).await? {
+        match super::mfa::send_code_in(&mut tx, app, &account.id, now).await {
+            Ok(_) | Err(AppError::TooManyRequests { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
     let token = session::create(
         &mut tx,
         app,

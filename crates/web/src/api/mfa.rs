@@ -140,3 +140,54 @@ pub async fn disable(State(state): State<AppState>, visit: Visit) -> Result<Stat
     auth::disable_totp(&state.app, &visit.ctx, who).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// Sends a sign-in code to the confirmed contact during a pending sign-in.
+#[utoipa::path(post, path = "/api/v1/session/mfa/code", tag = "auth",
+    summary = "Второй шаг входа: прислать код на почту или SMS",
+    responses(
+        (status = 202, description = "Sent"),
+        (status = 409, description = "No sign-in waits for a second factor", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too soon or too many codes", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn send_code(
+    State(state): State<AppState>,
+    visit: Visit,
+) -> Result<StatusCode, WebError> {
+    let Some(pending) = &visit.pending else {
+        return Err(WebError::Conflict("auth-mfa-not-pending"));
+    };
+    auth::send_sign_in_code(&state.app, &visit.ctx, pending).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Turns on the second factor by codes to a confirmed contact (needs a recent password entry).
+#[utoipa::path(post, path = "/api/v1/me/mfa/codes", tag = "auth",
+    summary = "Включить вход с кодом по почте или SMS",
+    responses(
+        (status = 204, description = "On"),
+        (status = 403, description = "Enter the password again first", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn enable_codes(
+    State(state): State<AppState>,
+    visit: Visit,
+) -> Result<StatusCode, WebError> {
+    let who = visit.require_with_csrf_header()?;
+    auth::set_code_factor(&state.app, &visit.ctx, who, true).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Turns the codes factor off (needs a recent password entry).
+#[utoipa::path(delete, path = "/api/v1/me/mfa/codes", tag = "auth",
+    summary = "Отключить вход с кодом по почте или SMS",
+    responses(
+        (status = 204, description = "Off"),
+        (status = 403, description = "Enter the password again first", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn disable_codes(
+    State(state): State<AppState>,
+    visit: Visit,
+) -> Result<StatusCode, WebError> {
+    let who = visit.require_with_csrf_header()?;
+    auth::set_code_factor(&state.app, &visit.ctx, who, false).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -35,7 +35,18 @@ use crate::error::{Problem, ProblemField};
         auth::current,
         auth::sign_out,
         auth::start_recovery,
-        auth::confirm_recovery
+        auth::confirm_recovery,
+        auth::change_password,
+        auth::start_unlock,
+        auth::confirm_unlock,
+        mfa::complete,
+        mfa::send_code,
+        mfa::reauth,
+        mfa::start,
+        mfa::confirm,
+        mfa::disable,
+        mfa::enable_codes,
+        mfa::disable_codes
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -79,6 +90,11 @@ pub fn routes() -> Router<AppState> {
                 .delete(auth::sign_out),
         )
         .route("/api/v1/session/mfa", post(mfa::complete))
+        .route("/api/v1/session/mfa/code", post(mfa::send_code))
+        .route(
+            "/api/v1/me/mfa/codes",
+            post(mfa::enable_codes).delete(mfa::disable_codes),
+        )
         .route("/api/v1/me/password", post(auth::change_password))
         .route("/api/v1/session/reauth", post(mfa::reauth))
         .route("/api/v1/me/mfa/totp", post(mfa::start).delete(mfa::disable))

@@ -551,10 +551,10 @@ pub async fn security_page(State(state): State<AppState>, visit: Visit) -> Respo
         Err(e) => return WebError::from(e).page_response(),
     };
     let t = &state.i18n;
-    let mfa = match auth::has_second_factor(&state.app, &who.account.id).await {
-        Ok(true) => t.t("page-mfa-on"),
-        Ok(false) => t.t("page-mfa-off"),
-        Err(e) => return WebError::from(e).page_response(),
+    let mfa = if who.has_second_factor {
+        t.t("page-mfa-on")
+    } else {
+        t.t("page-mfa-off")
     };
     let page = SecurityPage {
         mfa,

@@ -20,6 +20,7 @@ struct LoginMfaPage<'a> {
     l: Layout<'a>,
     errors: Errors,
     csrf: String,
+    notice: Option<String>,
 }
 
 /// A form with a code.
@@ -48,6 +49,7 @@ pub async fn login_mfa_page(State(state): State<AppState>, visit: Visit) -> Resp
             l: Layout::for_visit(&state, &visit),
             errors: Errors::default(),
             csrf,
+            notice: None,
         },
         cookie,
     )
@@ -96,6 +98,7 @@ pub async fn login_mfa_submit(
             l: Layout::for_visit(&state, &visit),
             errors,
             csrf,
+            notice: None,
         },
         cookie,
     )
@@ -115,6 +118,7 @@ struct SecurityMfaPage<'a> {
     enabled: bool,
     enrolment: Option<Enrolment>,
     recovery_codes: Option<Vec<String>>,
+    codes_enabled: bool,
 }
 
 /// The QR code of a URI as inline SVG (no external request, no JavaScript).
@@ -141,8 +145,9 @@ async fn settings_page(
     let Some(who) = &visit.signed_in else {
         return see_other("/login", None);
     };
-    let result: Result<(bool, Option<Enrolment>), WebError> = async {
+    let result: Result<(bool, Option<Enrolment>, bool), WebError> = async {
         let enabled = auth::has_second_factor(&state.app, &who.account.id).await?;
+        let codes_enabled = auth::code_factor_enabled(&state.app, &who.account.id).await?;
         let enrolment = if !enabled && auth::has_recent_password(&state.app, who).await? {
             match auth::pending_totp(&state.app, who).await? {
                 Some(e) => Some(Enrolment {
@@ -154,11 +159,11 @@ async fn settings_page(
         } else {
             None
         };
-        Ok((enabled, enrolment))
+        Ok((enabled, enrolment, codes_enabled))
     }
     .await;
     match result {
-        Ok((enabled, enrolment)) => respond(
+        Ok((enabled, enrolment, codes_enabled)) => respond(
             status,
             &SecurityMfaPage {
                 l: Layout::for_visit(state, visit),
@@ -167,6 +172,7 @@ async fn settings_page(
                 enabled,
                 enrolment,
                 recovery_codes: None,
+                codes_enabled,
             },
             None,
         ),
@@ -227,6 +233,7 @@ pub async fn confirm(
                 enabled: true,
                 enrolment: None,
                 recovery_codes: Some(codes),
+                codes_enabled: false,
             },
             None,
         ),
@@ -261,4 +268,97 @@ pub async fn disable(
             Err(e) => e.page_response(),
         },
     }
+}
+
+/// `POST /login/mfa/send` — a code to the confirmed contact instead of the app.
+pub async fn login_mfa_send(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<CsrfOnly>,
+) -> Response {
+    let Some(pending) = &visit.pending else {
+        return see_other("/login", None);
+    };
+    let (csrf, cookie) = form_csrf(&visit, &state);
+    let (status, errors, notice) = if !visit.form_csrf_ok(&form.csrf_token) {
+        (
+            StatusCode::BAD_REQUEST,
+            Errors::one("code", state.i18n.t("auth-csrf")),
+            None,
+        )
+    } else {
+        match auth::send_sign_in_code(&state.app, &visit.ctx, pending).await {
+            Ok(to) => (
+                StatusCode::OK,
+                Errors::default(),
+                Some(state.i18n.t_with("page-mfa-sent", &[("contact", &to)])),
+            ),
+            Err(e) => match form_errors(&state, e, "code") {
+                Ok((status, errors)) => (status, errors, None),
+                Err(e) => return e.page_response(),
+            },
+        }
+    };
+    respond(
+        status,
+        &LoginMfaPage {
+            l: Layout::for_visit(&state, &visit),
+            errors,
+            csrf,
+            notice,
+        },
+        cookie,
+    )
+}
+
+/// A form with only the CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct CsrfOnly {
+    csrf_token: String,
+}
+
+async fn switch_codes(state: AppState, visit: Visit, form: PasswordForm, on: bool) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !visit.form_csrf_ok(&form.csrf_token) {
+        return WebError::Refused("auth-csrf").page_response();
+    }
+    let result = async {
+        auth::reauthenticate(&state.app, &visit.ctx, who, &form.password).await?;
+        auth::set_code_factor(&state.app, &visit.ctx, who, on).await
+    }
+    .await;
+    match result {
+        Ok(()) => see_other("/security/mfa", None),
+        Err(e) => match form_errors(&state, e, "codes_password") {
+            Ok((status, mut errors)) => {
+                for e in &mut errors.list {
+                    if e.field == "password" {
+                        e.field = "codes_password".to_owned();
+                    }
+                }
+                settings_page(&state, &visit, errors, status).await
+            }
+            Err(e) => e.page_response(),
+        },
+    }
+}
+
+/// `POST /security/mfa/codes/enable`
+pub async fn enable_codes(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    switch_codes(state, visit, form, true).await
+}
+
+/// `POST /security/mfa/codes/disable`
+pub async fn disable_codes(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    switch_codes(state, visit, form, false).await
 }
