@@ -10,6 +10,7 @@ pub mod clock;
 pub mod context;
 pub mod demo;
 pub mod error;
+pub mod format;
 pub mod i18n;
 pub mod notify;
 pub mod ops;

@@ -310,3 +310,32 @@ pub async fn login_keys(conn: &mut Conn, account_id: &str) -> Result<Vec<String>
         .map(|r| r.try_get(0).map_err(StoreError::from))
         .collect()
 }
+
+/// Claims up to `limit` active accounts whose password was changed after
+/// `changed_after` and at or before `changed_before` and that have had no reminder
+/// for that password; marks them reminded in the caller's transaction and returns
+/// `(id, password_changed_at)`.
+pub async fn claim_password_reminders(
+    conn: &mut Conn,
+    changed_after: OffsetDateTime,
+    changed_before: OffsetDateTime,
+    limit: i64,
+) -> Result<Vec<(String, OffsetDateTime)>, StoreError> {
+    let rows = sqlx::query(
+        "UPDATE accounts SET password_reminder_for = password_changed_at \
+         WHERE id IN (SELECT id FROM accounts WHERE status = 'active' AND password_changed_at <= $1 \
+           AND password_changed_at > $3 \
+           AND (password_reminder_for IS NULL OR password_reminder_for <> password_changed_at) \
+           ORDER BY password_changed_at LIMIT $2) \
+         AND (password_reminder_for IS NULL OR password_reminder_for <> password_changed_at) \
+         RETURNING id, password_changed_at",
+    )
+    .bind(ts::format(changed_before))
+    .bind(limit)
+    .bind(ts::format(changed_after))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, ts::parse(&r.try_get::<String, _>(1)?)?)))
+        .collect()
+}

@@ -42,6 +42,11 @@ const SQLITE: &[Migration] = &[
         name: "mfa_codes",
         sql: include_str!("../migrations/sqlite/0004_mfa_codes.sql"),
     },
+    Migration {
+        version: 5,
+        name: "password_reminders",
+        sql: include_str!("../migrations/sqlite/0005_password_reminders.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -64,6 +69,11 @@ const POSTGRES: &[Migration] = &[
         version: 4,
         name: "mfa_codes",
         sql: include_str!("../migrations/postgres/0004_mfa_codes.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "password_reminders",
+        sql: include_str!("../migrations/postgres/0005_password_reminders.sql"),
     },
 ];
 

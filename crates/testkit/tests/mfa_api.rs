@@ -213,3 +213,43 @@ backend_test! {
         app.stop().await;
     }
 }
+
+backend_test! {
+    async fn recovery_does_not_bypass_the_second_factor(backend) {
+        let smtp = MailServer::start();
+        let app = TestApp::spawn_with(backend, TestOptions {
+            worker: true,
+            manual_clock: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        }).await;
+        let res = post(&app, "/api/v1/registrations", None, json!({ "contact": EMAIL, "password": PASSWORD })).await;
+        let id = res.json::<Value>().await.unwrap()["registration_id"].as_str().unwrap().to_owned();
+        let code = smtp.wait_for(1, StdDuration::from_secs(10)).await[0].code().unwrap();
+        post(&app, &format!("/api/v1/registrations/{id}/confirm"), None, json!({ "code": code })).await;
+        let c = csrf(&app).await;
+        let secret = post(&app, "/api/v1/me/mfa/totp", Some(&c), json!({})).await.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+        post(&app, "/api/v1/me/mfa/totp/confirm", Some(&c), json!({ "code": code_at(&secret, &app) })).await;
+        sign_out(&app).await;
+
+        let before = smtp.messages().len();
+        post(&app, "/api/v1/password-recovery", None, json!({ "login": EMAIL })).await;
+        let mut recovery = None;
+        for extra in 1..=3 {
+            let mails = smtp.wait_for(before + extra, StdDuration::from_secs(10)).await;
+            recovery = mails[before..].iter().find_map(|m| m.code());
+            if recovery.is_some() { break; }
+        }
+        let new_password = "осенний лес шумит";
+        let res = post(&app, "/api/v1/password-recovery/confirm", None, json!({ "login": EMAIL, "code": recovery.unwrap(), "new_password": new_password })).await;
+        assert_eq!(res.status(), 204);
+        let res = post(&app, "/api/v1/session", None, json!({ "login": EMAIL, "password": new_password })).await;
+        assert_eq!(res.json::<Value>().await.unwrap()["mfa_required"], true, "the second factor is still asked for");
+        assert_eq!(app.get("/api/v1/session").await.status(), 401);
+        app.stop().await;
+    }
+}

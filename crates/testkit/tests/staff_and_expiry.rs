@@ -92,3 +92,25 @@ backend_test! {
         app.stop().await;
     }
 }
+
+backend_test! {
+    async fn a_reminder_comes_a_week_before_expiry_once(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp).await;
+        let res = post(&app, "/api/v1/registrations", None, json!({ "contact": "remind@example.ru", "password": "тихая лодка плывёт" })).await;
+        let id = res.json::<Value>().await.unwrap()["registration_id"].as_str().unwrap().to_owned();
+        let code = smtp.wait_for(1, StdDuration::from_secs(10)).await[0].code().unwrap();
+        post(&app, &format!("/api/v1/registrations/{id}/confirm"), None, json!({ "code": code })).await;
+        let clock = app.clock.clone().unwrap();
+
+        clock.advance(Duration::days(82));
+        assert_eq!(kabinet_app::auth::send_password_reminders(&app.app).await.unwrap(), 0, "not yet");
+        clock.advance(Duration::days(1));
+        assert_eq!(kabinet_app::auth::send_password_reminders(&app.app).await.unwrap(), 1);
+        assert_eq!(kabinet_app::auth::send_password_reminders(&app.app).await.unwrap(), 0, "once per password");
+        let mails = smtp.wait_for(2, StdDuration::from_secs(10)).await;
+        let reminder = mails.iter().find(|m| m.body_text().contains("истекает")).expect("a reminder mail");
+        assert!(reminder.body_text().contains("2026"), "{}", reminder.body_text());
+        app.stop().await;
+    }
+}

@@ -9,6 +9,7 @@ mod notices;
 mod password;
 mod recovery;
 mod register;
+mod reminders;
 mod session;
 mod sign_in;
 mod unlock;
@@ -23,6 +24,7 @@ pub use mfa::{
 pub use password::change_password;
 pub use recovery::{confirm_recovery, start_recovery};
 pub use register::{confirm_registration, registration_contact, start_registration};
+pub use reminders::{REMIND_BEFORE, send_password_reminders};
 pub use session::{
     SignedIn, csrf_matches, end_other_sessions, end_session, has_second_factor, resolve_session,
     sessions_of,

@@ -12,6 +12,9 @@ use uuid::Uuid;
 use super::{DeliveryError, Mailer, Message, SmsGateway};
 use crate::App;
 
+/// How often the worker looks for passwords about to expire.
+const REMINDER_INTERVAL: StdDuration = StdDuration::from_secs(3600);
+
 /// The longest delay between two attempts.
 const MAX_BACKOFF: Duration = Duration::hours(1);
 
@@ -118,9 +121,16 @@ impl Worker {
     pub async fn run(self, mut shutdown: watch::Receiver<bool>) {
         let poll = StdDuration::from_millis(self.app.settings.worker_poll_ms);
         tracing::info!(worker = %self.id, "delivery worker started");
+        let mut next_reminders = tokio::time::Instant::now();
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if tokio::time::Instant::now() >= next_reminders {
+                next_reminders += REMINDER_INTERVAL;
+                if let Err(e) = crate::auth::send_password_reminders(&self.app).await {
+                    tracing::error!(error = %e, "password reminders failed");
+                }
             }
             match self.run_once().await {
                 Ok(Some(_)) => continue,

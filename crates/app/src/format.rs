@@ -1,0 +1,54 @@
+//! Russian formats for people: `12 марта 2026`, `12 марта 2026, 09:00`, in Moscow time
+//! (UTC+3; Russia keeps no daylight saving time since 2014).
+
+use time::{OffsetDateTime, UtcOffset};
+
+const MONTHS: [&str; 12] = [
+    "января",
+    "февраля",
+    "марта",
+    "апреля",
+    "мая",
+    "июня",
+    "июля",
+    "августа",
+    "сентября",
+    "октября",
+    "ноября",
+    "декабря",
+];
+
+fn moscow(t: OffsetDateTime) -> OffsetDateTime {
+    t.to_offset(UtcOffset::from_hms(3, 0, 0).unwrap_or(UtcOffset::UTC))
+}
+
+/// `12 марта 2026`
+pub fn date(t: OffsetDateTime) -> String {
+    let t = moscow(t);
+    let month = MONTHS[usize::from(u8::from(t.month())) - 1];
+    format!("{} {} {}", t.day(), month, t.year())
+}
+
+/// `12 марта 2026, 09:00`
+pub fn datetime(t: OffsetDateTime) -> String {
+    let t = moscow(t);
+    format!("{}, {:02}:{:02}", date(t), t.hour(), t.minute())
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    #[test]
+    fn russian_dates_in_moscow_time() {
+        assert_eq!(
+            super::datetime(datetime!(2026-03-12 06:05 UTC)),
+            "12 марта 2026, 09:05"
+        );
+        assert_eq!(
+            super::datetime(datetime!(2026-12-31 22:00 UTC)),
+            "1 января 2027, 01:00"
+        );
+        assert_eq!(super::date(datetime!(2026-05-01 12:00 UTC)), "1 мая 2026");
+    }
+}
