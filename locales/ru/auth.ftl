@@ -121,6 +121,7 @@ page-mfa-off = выключена
 
 access-password-change-required = Сначала смените пароль
 access-staff-only = Раздел доступен только сотрудникам
+access-role-denied = Вашей роли это действие не разрешено
 access-staff-mfa-required = Сотрудникам нужно подключить приложение-аутентификатор, прежде чем работать
 field-current-password = Текущий пароль
 page-password-title = Смена пароля

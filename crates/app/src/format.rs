@@ -29,6 +29,11 @@ pub fn date(t: OffsetDateTime) -> String {
     format!("{} {} {}", t.day(), month, t.year())
 }
 
+/// A calendar date as forms show it: `01.02.1990`.
+pub fn day(d: time::Date) -> String {
+    format!("{:02}.{:02}.{}", d.day(), u8::from(d.month()), d.year())
+}
+
 /// `12 марта 2026, 09:00`
 pub fn datetime(t: OffsetDateTime) -> String {
     let t = moscow(t);

@@ -10,6 +10,10 @@ const RU: &[(&str, &str)] = &[
     ("main.ftl", include_str!("../../../locales/ru/main.ftl")),
     ("auth.ftl", include_str!("../../../locales/ru/auth.ftl")),
     ("ids.ftl", include_str!("../../../locales/ru/ids.ftl")),
+    (
+        "profile.ftl",
+        include_str!("../../../locales/ru/profile.ftl"),
+    ),
 ];
 
 /// A loaded catalog for one language.
@@ -97,6 +101,14 @@ mod tests {
         let i18n = I18n::russian().unwrap();
         for key in kabinet_domain::ids::ALL_MESSAGE_KEYS {
             assert!(i18n.has(key), "locales/ru/ids.ftl lacks {key}");
+        }
+    }
+
+    #[test]
+    fn every_profile_message_has_a_russian_text() {
+        let i18n = I18n::russian().unwrap();
+        for key in crate::profile::MESSAGE_KEYS {
+            assert!(i18n.has(key), "locales/ru/profile.ftl lacks {key}");
         }
     }
 }

@@ -8,12 +8,15 @@
 pub mod auth;
 pub mod clock;
 pub mod context;
+pub mod crypto;
 pub mod demo;
 pub mod error;
 pub mod format;
 pub mod i18n;
 pub mod notify;
 pub mod ops;
+pub mod profile;
+pub mod registry;
 pub mod settings;
 pub mod staff;
 
@@ -42,11 +45,15 @@ pub struct App {
     pub hasher: Arc<auth::PasswordHasher>,
     /// The message catalog (for messages sent to people).
     pub i18n: Arc<i18n::I18n>,
+    /// Encryption keys for personal identifiers.
+    pub keys: Arc<crypto::Keyring>,
+    /// The identity registry.
+    pub registry: registry::Registry,
 }
 
 impl App {
     /// Assembles the application from its parts; fails on unusable password-hashing
-    /// parameters or a broken message catalog.
+    /// parameters, unreadable encryption keys or a broken message catalog.
     pub fn new(
         store: Store,
         settings: Arc<Settings>,
@@ -55,10 +62,36 @@ impl App {
         Ok(App {
             hasher: Arc::new(auth::PasswordHasher::new(&settings.password)?),
             i18n: Arc::new(i18n::I18n::russian()?),
+            keys: Arc::new(settings.keyring()?),
+            registry: registry::Registry::from_url(settings.registry_url.as_deref())?,
             store,
             settings,
             clock,
             outbox_wake: Arc::new(Notify::new()),
         })
+    }
+
+    /// The key an identifier is stored under in `account_logins`: e-mails and phones
+    /// as they are, СНИЛС and ИНН as keyed hashes (never in clear).
+    pub fn login_key(&self, id: &kabinet_domain::login::LoginId) -> String {
+        use kabinet_domain::login::LoginId;
+        match id {
+            LoginId::Snils(s) => format!("snils:{}", self.keys.index("snils", s.as_str())),
+            LoginId::Inn(i) => format!("inn:{}", self.keys.index("inn", i.as_str())),
+            other => other.key(),
+        }
+    }
+
+    /// The key sign-in failures are counted under for what was typed: the first
+    /// reading as in [`App::login_key`]; what reads as nothing is hashed too, so a
+    /// mistyped СНИЛС is not kept in clear either.
+    pub fn throttle_key(&self, typed: &str) -> String {
+        match kabinet_domain::login::LoginId::candidates(typed).first() {
+            Some(id) => self.login_key(id),
+            None => format!(
+                "raw:{}",
+                self.keys.index("raw", &typed.trim().to_lowercase())
+            ),
+        }
     }
 }

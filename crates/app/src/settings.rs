@@ -111,6 +111,12 @@ pub struct Settings {
     pub session: SessionSettings,
     /// Brute-force protection (`lockout.*`).
     pub lockout: LockoutSettings,
+    /// Encryption keys inline: `index=…;k1=…` (`encryption.keys`).
+    pub encryption_keys: Option<SecretString>,
+    /// The key file (`encryption.key_file`); unset: `<data_dir>/keys.txt`, created on first start.
+    pub encryption_key_file: Option<PathBuf>,
+    /// The external identity registry (`registry_url`); unset: the built-in check.
+    pub registry_url: Option<String>,
 }
 
 /// `password.*`
@@ -181,6 +187,15 @@ impl fmt::Debug for Settings {
             .field("password", &self.password)
             .field("session", &self.session)
             .field("lockout", &self.lockout)
+            .field(
+                "encryption_keys",
+                &self.encryption_keys.as_ref().map(|_| "<redacted>"),
+            )
+            .field("encryption_key_file", &self.encryption_key_file)
+            .field(
+                "registry_url",
+                &self.registry_url.as_deref().map(redact_url),
+            )
             .finish()
     }
 }
@@ -256,6 +271,9 @@ pub const KEYS: &[&str] = &[
     "lockout.minutes",
     "lockout.max_hours",
     "lockout.address_max_failures",
+    "encryption.keys",
+    "encryption.key_file",
+    "registry_url",
 ];
 
 /// The name of the environment variable for a key.
@@ -513,8 +531,36 @@ impl Settings {
                     .get("lockout.address_max_failures", parse_number(1, 100_000))?
                     .unwrap_or(50),
             },
+            encryption_keys: src
+                .get("encryption.keys", parse_text)?
+                .map(SecretString::from),
+            encryption_key_file: src
+                .get("encryption.key_file", |s| parse_text(s).map(PathBuf::from))?,
+            registry_url: src.get("registry_url", parse_http_url)?,
             data_dir,
         })
+    }
+
+    /// The key file in use when `encryption.keys` is not set, and whether kabinet
+    /// may create it (only the default one, under `data_dir`).
+    pub fn key_file(&self) -> (PathBuf, bool) {
+        match &self.encryption_key_file {
+            Some(path) => (path.clone(), false),
+            None => (self.data_dir.join("keys.txt"), true),
+        }
+    }
+
+    /// The configured encryption keys: inline, or the key file.
+    pub fn keyring(&self) -> Result<crate::crypto::Keyring, String> {
+        match &self.encryption_keys {
+            Some(keys) => {
+                crate::crypto::Keyring::parse(keys.expose_secret(), "KABINET_ENCRYPTION_KEYS")
+            }
+            None => {
+                let (path, create) = self.key_file();
+                crate::crypto::Keyring::from_file(&path, create)
+            }
+        }
     }
 
     /// The database URL (a secret: do not log it; use [`Settings::database_target`]).

@@ -62,15 +62,21 @@ pub enum Action {
     ManageOwnSecurity,
     /// Anything in the staff area.
     StaffArea,
+    /// Read and edit the own personal data (PR-1).
+    ManageOwnProfile,
+    /// Confirm an applicant's identity (ID-11): operators, supervisors, administrators.
+    ConfirmIdentity,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 4] = [
+    pub const ALL: [Action; 6] = [
         Action::UseOwnSession,
         Action::ChangeOwnPassword,
         Action::ManageOwnSecurity,
         Action::StaffArea,
+        Action::ManageOwnProfile,
+        Action::ConfirmIdentity,
     ];
 }
 
@@ -88,10 +94,13 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
     match action {
         Action::UseOwnSession | Action::ChangeOwnPassword => Decision::Allow,
         _ if actor.must_change_password => Decision::Deny("access-password-change-required"),
-        Action::ManageOwnSecurity => Decision::Allow,
-        Action::StaffArea => match actor.staff {
+        Action::ManageOwnSecurity | Action::ManageOwnProfile => Decision::Allow,
+        Action::StaffArea | Action::ConfirmIdentity => match actor.staff {
             None => Decision::Deny("access-staff-only"),
             Some(_) if !actor.has_second_factor => Decision::Deny("access-staff-mfa-required"),
+            Some(StaffRole::Auditor) if action == Action::ConfirmIdentity => {
+                Decision::Deny("access-role-denied")
+            }
             Some(_) => Decision::Allow,
         },
     }
@@ -119,14 +128,17 @@ mod tests {
                             _ if must_change_password => {
                                 Decision::Deny("access-password-change-required")
                             }
-                            Action::ManageOwnSecurity => Decision::Allow,
-                            Action::StaffArea if staff.is_none() => {
+                            Action::ManageOwnSecurity | Action::ManageOwnProfile => Decision::Allow,
+                            Action::StaffArea | Action::ConfirmIdentity if staff.is_none() => {
                                 Decision::Deny("access-staff-only")
                             }
-                            Action::StaffArea if !has_second_factor => {
+                            Action::StaffArea | Action::ConfirmIdentity if !has_second_factor => {
                                 Decision::Deny("access-staff-mfa-required")
                             }
-                            Action::StaffArea => Decision::Allow,
+                            Action::ConfirmIdentity if staff == Some(StaffRole::Auditor) => {
+                                Decision::Deny("access-role-denied")
+                            }
+                            Action::StaffArea | Action::ConfirmIdentity => Decision::Allow,
                         };
                         assert_eq!(decide(&actor, action), expected, "{actor:?} {action:?}");
                     }

@@ -9,3 +9,4 @@ pub mod account;
 pub mod ids;
 pub mod login;
 pub mod password;
+pub mod profile;

@@ -54,6 +54,23 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Encryption keys of personal identifiers.
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Print a new key line `ID=base64` to append to the key list (the last key is current).
+    Generate {
+        /// The new key's id, e.g. k2.
+        #[arg(long)]
+        id: String,
+    },
+    /// Re-encrypt every identifier sealed under an older key with the current key.
+    Rotate,
 }
 
 #[derive(Debug, Subcommand)]
@@ -233,6 +250,43 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
                     2,
                 ),
                 Err(AppError::Conflict(_)) => fail(format!("{email} already has an account"), 1),
+                Err(e) => fail(e, 1),
+            }
+        }
+        Command::Keys {
+            command: KeysCommand::Generate { id },
+        } => {
+            if id == kabinet_app::crypto::INDEX_KEY_ID
+                || id.is_empty()
+                || !id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            {
+                return fail("the id must be letters, digits, - or _, and not `index`", 2);
+            }
+            match kabinet_app::crypto::new_key_line(&id) {
+                Ok(line) => {
+                    println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, 1),
+            }
+        }
+        Command::Keys {
+            command: KeysCommand::Rotate,
+        } => {
+            let app = match server::open(settings, Arc::new(SystemClock)).await {
+                Ok(app) => app,
+                Err(e) => return start_failure(e),
+            };
+            match kabinet_app::profile::rotate_keys(&app).await {
+                Ok(n) => {
+                    println!(
+                        "Re-encrypted {n} profiles with the key {}.",
+                        app.keys.current_id()
+                    );
+                    ExitCode::SUCCESS
+                }
                 Err(e) => fail(e, 1),
             }
         }

@@ -339,3 +339,13 @@ pub async fn claim_password_reminders(
         .map(|r| Ok((r.try_get(0)?, ts::parse(&r.try_get::<String, _>(1)?)?)))
         .collect()
 }
+
+/// Sets an account's level (`simplified`, `standard`, `confirmed`).
+pub async fn set_level(conn: &mut Conn, id: &str, level: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET level = $2 WHERE id = $1")
+        .bind(id)
+        .bind(level)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -14,6 +14,7 @@ mod error;
 pub mod mfa;
 pub mod migrate;
 pub mod outbox;
+pub mod profiles;
 pub mod sessions;
 pub mod throttle;
 pub mod ts;

@@ -47,6 +47,11 @@ const SQLITE: &[Migration] = &[
         name: "password_reminders",
         sql: include_str!("../migrations/sqlite/0005_password_reminders.sql"),
     },
+    Migration {
+        version: 6,
+        name: "profiles",
+        sql: include_str!("../migrations/sqlite/0006_profiles.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -74,6 +79,11 @@ const POSTGRES: &[Migration] = &[
         version: 5,
         name: "password_reminders",
         sql: include_str!("../migrations/postgres/0005_password_reminders.sql"),
+    },
+    Migration {
+        version: 6,
+        name: "profiles",
+        sql: include_str!("../migrations/postgres/0006_profiles.sql"),
     },
 ];
 

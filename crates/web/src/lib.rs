@@ -97,6 +97,12 @@ pub fn router(state: AppState) -> Router {
             "/security/sessions/end-others",
             post(pages::auth::end_others),
         )
+        .route("/profile", get(pages::profile::show))
+        .route("/profile/history", get(pages::profile::history))
+        .route(
+            "/profile/{section}",
+            get(pages::profile::edit_page).post(pages::profile::edit_submit),
+        )
         .route("/static/app.css", get(pages::assets::css))
         .merge(api::routes())
         .fallback(error::fallback)

@@ -5,7 +5,7 @@
 mod codes;
 mod hasher;
 mod mfa;
-mod notices;
+pub(crate) mod notices;
 mod password;
 mod recovery;
 mod register;

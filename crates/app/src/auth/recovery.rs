@@ -11,11 +11,12 @@ use crate::{App, AppError, Ctx, FieldError};
 const PURPOSE: &str = "recover";
 
 async fn find(
+    app: &App,
     conn: &mut Conn,
     login: &str,
 ) -> Result<Option<(accounts::Account, Option<LoginId>)>, AppError> {
     for candidate in LoginId::candidates(login) {
-        if let Some(a) = accounts::find_by_login(conn, &candidate.key()).await? {
+        if let Some(a) = accounts::find_by_login(conn, &app.login_key(&candidate)).await? {
             return Ok(Some((a, Some(candidate))));
         }
     }
@@ -33,7 +34,7 @@ pub async fn start_recovery(app: &App, ctx: &Ctx, login: &str) -> Result<(), App
     }
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let Some((account, typed)) = find(&mut tx, login).await? else {
+    let Some((account, typed)) = find(app, &mut tx, login).await? else {
         audit_event(
             &mut tx,
             ctx,
@@ -116,7 +117,7 @@ pub async fn confirm_recovery(
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
-    let found = find(&mut conn, login).await?;
+    let found = find(app, &mut conn, login).await?;
     let Some((account, _)) = found else {
         return Err(AppError::Validation(vec![FieldError::new(
             "code",

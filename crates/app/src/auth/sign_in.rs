@@ -61,9 +61,13 @@ fn count_failure(
     Some(lock)
 }
 
-async fn find_account(conn: &mut Conn, login: &str) -> Result<Option<accounts::Account>, AppError> {
+async fn find_account(
+    app: &App,
+    conn: &mut Conn,
+    login: &str,
+) -> Result<Option<accounts::Account>, AppError> {
     for candidate in LoginId::candidates(login) {
-        if let Some(account) = accounts::find_by_login(conn, &candidate.key()).await? {
+        if let Some(account) = accounts::find_by_login(conn, &app.login_key(&candidate)).await? {
             return Ok(Some(account));
         }
     }
@@ -87,7 +91,7 @@ pub async fn sign_in(
         return Err(AppError::Validation(errors));
     }
     let lockout = &app.settings.lockout;
-    let login_key = format!("login:{}", LoginId::throttle_key(login));
+    let login_key = format!("login:{}", app.throttle_key(login));
     let addr_key = ctx.source.as_ref().map(|a| format!("addr:{a}"));
     let now = app.clock.now();
 
@@ -103,7 +107,7 @@ pub async fn sign_in(
         locked = locked.max(locked_for(&throttle::get(&mut conn, key).await?, now));
     }
     let account = if locked.is_none() {
-        find_account(&mut conn, login).await?
+        find_account(app, &mut conn, login).await?
     } else {
         None
     };

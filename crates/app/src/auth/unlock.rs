@@ -10,9 +10,13 @@ use crate::{App, AppError, Ctx, FieldError};
 
 const PURPOSE: &str = "unlock";
 
-async fn find(conn: &mut Conn, login: &str) -> Result<Option<accounts::Account>, AppError> {
+async fn find(
+    app: &App,
+    conn: &mut Conn,
+    login: &str,
+) -> Result<Option<accounts::Account>, AppError> {
     for candidate in LoginId::candidates(login) {
-        if let Some(a) = accounts::find_by_login(conn, &candidate.key()).await? {
+        if let Some(a) = accounts::find_by_login(conn, &app.login_key(&candidate)).await? {
             return Ok(Some(a));
         }
     }
@@ -29,7 +33,7 @@ pub async fn start_unlock(app: &App, ctx: &Ctx, login: &str) -> Result<(), AppEr
     }
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let Some(account) = find(&mut tx, login).await? else {
+    let Some(account) = find(app, &mut tx, login).await? else {
         audit_event(
             &mut tx,
             ctx,
@@ -90,7 +94,7 @@ pub async fn confirm_unlock(app: &App, ctx: &Ctx, login: &str, code: &str) -> Re
     }
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let Some(account) = find(&mut tx, login).await? else {
+    let Some(account) = find(app, &mut tx, login).await? else {
         return Err(AppError::Validation(vec![FieldError::new(
             "code",
             "code-wrong",

@@ -4,12 +4,14 @@ pub mod auth;
 pub mod health;
 pub mod json;
 pub mod mfa;
+pub mod profile;
 
 use std::sync::OnceLock;
 
 use axum::Json;
 use axum::Router;
 use axum::routing::{get, post};
+
 use serde_json::Value;
 use utoipa::OpenApi;
 
@@ -46,7 +48,11 @@ use crate::error::{Problem, ProblemField};
         mfa::confirm,
         mfa::disable,
         mfa::enable_codes,
-        mfa::disable_codes
+        mfa::disable_codes,
+        profile::get_me,
+        profile::patch_me,
+        profile::history,
+        profile::confirm_identity
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -99,6 +105,12 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/session/reauth", post(mfa::reauth))
         .route("/api/v1/me/mfa/totp", post(mfa::start).delete(mfa::disable))
         .route("/api/v1/me/mfa/totp/confirm", post(mfa::confirm))
+        .route("/api/v1/me", get(profile::get_me).patch(profile::patch_me))
+        .route("/api/v1/me/history", get(profile::history))
+        .route(
+            "/api/v1/staff/accounts/{id}/confirm-identity",
+            post(profile::confirm_identity),
+        )
         .route("/api/v1/unlock", post(auth::start_unlock))
         .route("/api/v1/unlock/confirm", post(auth::confirm_unlock))
         .route("/api/v1/password-recovery", post(auth::start_recovery))

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod home;
 pub mod mfa;
+pub mod profile;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
@@ -71,7 +72,8 @@ impl Errors {
             list: fields
                 .iter()
                 .map(|f| PageError {
-                    field: f.field.clone(),
+                    // Form fields are named with `_` where the API nests with `.`.
+                    field: f.field.replace('.', "_"),
                     message: i18n.t(f.key),
                 })
                 .collect(),

@@ -1,0 +1,129 @@
+//! The identity registry port (ID-11): before an account becomes `standard`, its ФИО,
+//! birth date, СНИЛС and passport are checked.
+//!
+//! - Built in (no `registry_url`): the format and check digits, which the domain types
+//!   already enforce; anything that parsed matches.
+//! - HTTP (`registry_url`): `POST {registry_url}/v1/person-checks` with the JSON of
+//!   [`PersonCheck`]; the answer `{"result": "match"}` or
+//!   `{"result": "mismatch", "reason": "…"}`. Anything else (a timeout, another status,
+//!   another body) is "unavailable": the level stays and the user is told to try later.
+//!   The protocol is in docs/registry.md.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+/// What is sent to the registry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PersonCheck {
+    /// Фамилия.
+    pub last_name: String,
+    /// Имя.
+    pub first_name: String,
+    /// Отчество, when there is one.
+    pub middle_name: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: String,
+    /// 11 digits.
+    pub snils: String,
+    /// The passport.
+    pub passport: PassportCheck,
+}
+
+/// The passport part of a check.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PassportCheck {
+    /// 4 digits.
+    pub series: String,
+    /// 6 digits.
+    pub number: String,
+    /// `YYYY-MM-DD`.
+    pub issued_on: String,
+    /// 6 digits.
+    pub issuer_code: String,
+}
+
+/// The registry's answer.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Verdict {
+    /// The data matches.
+    Match,
+    /// It does not; the registry's reason (shown to the user).
+    Mismatch(String),
+    /// No answer we can use; the reason is for the log.
+    Unavailable(String),
+}
+
+#[derive(Deserialize)]
+struct Answer {
+    result: String,
+    reason: Option<String>,
+}
+
+/// The configured registry.
+#[derive(Clone, Debug)]
+pub enum Registry {
+    /// Format and check digits only.
+    Builtin,
+    /// An external registry over HTTP.
+    Http {
+        /// `registry_url`, without a trailing slash.
+        url: String,
+        /// The client (with a timeout).
+        client: reqwest::Client,
+    },
+}
+
+impl Registry {
+    /// From `registry_url`.
+    pub fn from_url(url: Option<&str>) -> Result<Registry, String> {
+        match url {
+            None => Ok(Registry::Builtin),
+            Some(url) => Ok(Registry::Http {
+                url: url.trim_end_matches('/').to_owned(),
+                client: reqwest::Client::builder()
+                    .timeout(Duration::from_secs(10))
+                    .build()
+                    .map_err(|e| format!("registry_url: {e}"))?,
+            }),
+        }
+    }
+
+    /// A name for messages and the audit (`builtin` or `http`).
+    pub fn name(&self) -> &'static str {
+        match self {
+            Registry::Builtin => "builtin",
+            Registry::Http { .. } => "http",
+        }
+    }
+
+    /// Checks a person's data.
+    pub async fn check(&self, person: &PersonCheck) -> Verdict {
+        let (url, client) = match self {
+            Registry::Builtin => return Verdict::Match,
+            Registry::Http { url, client } => (url, client),
+        };
+        let response = match client
+            .post(format!("{url}/v1/person-checks"))
+            .json(person)
+            .send()
+            .await
+        {
+            Ok(r) => r,
+            Err(e) => return Verdict::Unavailable(format!("request failed: {e}")),
+        };
+        if !response.status().is_success() {
+            return Verdict::Unavailable(format!("status {}", response.status()));
+        }
+        match response.json::<Answer>().await {
+            Ok(a) if a.result == "match" => Verdict::Match,
+            Ok(a) if a.result == "mismatch" => Verdict::Mismatch(
+                a.reason
+                    .filter(|r| !r.trim().is_empty())
+                    .unwrap_or_else(|| "данные не совпадают с реестром".to_owned()),
+            ),
+            Ok(a) => Verdict::Unavailable(format!("unknown result {:?}", a.result)),
+            Err(e) => Verdict::Unavailable(format!("unreadable answer: {e}")),
+        }
+    }
+}

@@ -1,0 +1,328 @@
+//! «Мои данные» in the API: `GET/PATCH /api/v1/me`, the change history, and the staff
+//! call that confirms an identity.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use kabinet_app::profile::{self, AddressInput, PassportInput, Profile, ProfileInput};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::json::ApiJson;
+use crate::error::Problem;
+use crate::session::Visit;
+use crate::{AppState, WebError};
+
+/// A structured address.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct AddressBody {
+    /// Почтовый индекс (6 digits).
+    #[serde(default)]
+    pub postal_code: Option<String>,
+    /// Регион.
+    #[serde(default)]
+    pub region: Option<String>,
+    /// Населённый пункт.
+    #[serde(default)]
+    pub city: Option<String>,
+    /// Улица.
+    #[serde(default)]
+    pub street: Option<String>,
+    /// Дом.
+    #[serde(default)]
+    pub house: Option<String>,
+    /// Квартира.
+    #[serde(default)]
+    pub flat: Option<String>,
+    /// The address in one line, for what does not fit the parts.
+    #[serde(default)]
+    pub line: Option<String>,
+}
+
+/// A passport of the RF.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+pub struct PassportBody {
+    /// Series, 4 digits (`45 06` accepted).
+    #[serde(default)]
+    pub series: Option<String>,
+    /// Number, 6 digits.
+    #[serde(default)]
+    pub number: Option<String>,
+    /// Issue date `YYYY-MM-DD` (or `ДД.ММ.ГГГГ` on input).
+    #[serde(default)]
+    pub issued_on: Option<String>,
+    /// Issuer code `NNN-NNN`.
+    #[serde(default)]
+    pub issuer_code: Option<String>,
+}
+
+/// The signed-in person's data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    /// The account.
+    pub account_id: String,
+    /// `simplified`, `standard` or `confirmed`.
+    pub level: String,
+    /// Why the level did not rise at the last registry check.
+    pub level_note: Option<String>,
+    /// What is still missing for the `standard` level (Russian words).
+    pub missing_for_standard: Vec<String>,
+    /// Фамилия.
+    pub last_name: Option<String>,
+    /// Имя.
+    pub first_name: Option<String>,
+    /// Отчество.
+    pub middle_name: Option<String>,
+    /// `YYYY-MM-DD`.
+    pub birth_date: Option<String>,
+    /// 11 digits.
+    pub snils: Option<String>,
+    /// 12 digits.
+    pub inn: Option<String>,
+    /// The passport.
+    pub passport: Option<PassportBody>,
+    /// Адрес регистрации.
+    pub registration_address: Option<AddressBody>,
+    /// Почтовый адрес.
+    pub postal_address: Option<AddressBody>,
+}
+
+fn address_body(a: &profile::Address) -> AddressBody {
+    AddressBody {
+        postal_code: a.postal_code.clone(),
+        region: a.region.clone(),
+        city: a.city.clone(),
+        street: a.street.clone(),
+        house: a.house.clone(),
+        flat: a.flat.clone(),
+        line: a.line.clone(),
+    }
+}
+
+fn me(state: &AppState, account_id: &str, p: &Profile) -> Me {
+    Me {
+        account_id: account_id.to_owned(),
+        level: p.level.clone(),
+        level_note: p.level_note.clone(),
+        missing_for_standard: p
+            .missing_for_standard()
+            .into_iter()
+            .map(|k| state.i18n.t(k))
+            .collect(),
+        last_name: p.last_name.clone(),
+        first_name: p.first_name.clone(),
+        middle_name: p.middle_name.clone(),
+        birth_date: p.birth_date.map(|d| d.to_string()),
+        snils: p.snils.clone(),
+        inn: p.inn.clone(),
+        passport: p.passport.as_ref().map(|x| PassportBody {
+            series: Some(x.series.clone()),
+            number: Some(x.number.clone()),
+            issued_on: Some(x.issued_on.to_string()),
+            issuer_code: Some(format!("{}-{}", &x.issuer_code[..3], &x.issuer_code[3..])),
+        }),
+        registration_address: p.registration_address.as_ref().map(address_body),
+        postal_address: p.postal_address.as_ref().map(address_body),
+    }
+}
+
+/// `PATCH /api/v1/me`: the fields given are set (an empty string or `null` inside an
+/// object clears that part; an empty passport object removes the passport); the fields
+/// left out stay as they are.
+#[derive(Debug, Default, Deserialize, ToSchema)]
+pub struct MePatch {
+    /// Фамилия.
+    pub last_name: Option<String>,
+    /// Имя.
+    pub first_name: Option<String>,
+    /// Отчество.
+    pub middle_name: Option<String>,
+    /// `YYYY-MM-DD` or `ДД.ММ.ГГГГ`.
+    pub birth_date: Option<String>,
+    /// СНИЛС as typed.
+    pub snils: Option<String>,
+    /// A person's ИНН (12 digits).
+    pub inn: Option<String>,
+    /// The passport: all four parts, or all empty.
+    pub passport: Option<PassportBody>,
+    /// Адрес регистрации.
+    pub registration_address: Option<AddressBody>,
+    /// Почтовый адрес.
+    pub postal_address: Option<AddressBody>,
+}
+
+fn text(v: Option<String>) -> String {
+    v.unwrap_or_default()
+}
+
+fn address_input(a: AddressBody) -> AddressInput {
+    AddressInput {
+        postal_code: text(a.postal_code),
+        region: text(a.region),
+        city: text(a.city),
+        street: text(a.street),
+        house: text(a.house),
+        flat: text(a.flat),
+        line: text(a.line),
+    }
+}
+
+impl From<MePatch> for ProfileInput {
+    fn from(p: MePatch) -> ProfileInput {
+        ProfileInput {
+            last_name: p.last_name,
+            first_name: p.first_name,
+            middle_name: p.middle_name,
+            birth_date: p.birth_date,
+            snils: p.snils,
+            inn: p.inn,
+            passport: p.passport.map(|x| PassportInput {
+                series: text(x.series),
+                number: text(x.number),
+                issued_on: text(x.issued_on),
+                issuer_code: text(x.issuer_code),
+            }),
+            registration_address: p.registration_address.map(address_input),
+            postal_address: p.postal_address.map(address_input),
+        }
+    }
+}
+
+/// The signed-in person's data (PR-1).
+#[utoipa::path(get, path = "/api/v1/me", tag = "profile",
+    summary = "Мои данные",
+    responses(
+        (status = 200, description = "The data", body = Me),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn get_me(State(state): State<AppState>, visit: Visit) -> Result<Json<Me>, WebError> {
+    let who = visit.require()?;
+    let p = profile::get(&state.app, who).await?;
+    Ok(Json(me(&state, &who.account.id, &p)))
+}
+
+/// Changes the signed-in person's data (PR-1, PR-2); checks the identity with the
+/// registry when it is complete, which may raise the level to `standard` (ID-11).
+#[utoipa::path(patch, path = "/api/v1/me", tag = "profile",
+    summary = "Изменить мои данные",
+    request_body = MePatch,
+    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses(
+        (status = 200, description = "The data after the change", body = Me),
+        (status = 409, description = "Changed meanwhile in another window", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Field errors (nothing was saved)", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn patch_me(
+    State(state): State<AppState>,
+    visit: Visit,
+    ApiJson(body): ApiJson<MePatch>,
+) -> Result<Json<Me>, WebError> {
+    let who = visit.require_with_csrf_header()?;
+    let updated = profile::update(&state.app, &visit.ctx, who, &body.into()).await?;
+    Ok(Json(me(&state, &who.account.id, &updated.profile)))
+}
+
+/// One change of personal data.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeItem {
+    /// When (RFC 3339).
+    pub at: String,
+    /// The field: `last_name`, `snils`, `passport`, `level`, …
+    pub field: String,
+    /// Before; identifiers masked.
+    pub old_value: Option<String>,
+    /// After; identifiers masked.
+    pub new_value: Option<String>,
+    /// Who: `user`, `staff`, `registry`, `system`.
+    pub actor_kind: String,
+}
+
+/// The history.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct History {
+    /// Newest first.
+    pub items: Vec<ChangeItem>,
+}
+
+/// `?limit=`
+#[derive(Debug, Deserialize)]
+pub struct HistoryQuery {
+    limit: Option<i64>,
+}
+
+/// «История изменений» (PR-4), newest first.
+#[utoipa::path(get, path = "/api/v1/me/history", tag = "profile",
+    summary = "История изменений моих данных",
+    params(("limit" = Option<i64>, Query, description = "At most this many (1–500, default 100)")),
+    responses(
+        (status = 200, description = "The changes", body = History),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn history(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(q): Query<HistoryQuery>,
+) -> Result<Json<History>, WebError> {
+    let who = visit.require()?;
+    let items = profile::history(&state.app, who, q.limit.unwrap_or(100))
+        .await?
+        .into_iter()
+        .map(|c| ChangeItem {
+            at: kabinet_store::ts::format(c.at),
+            field: c.field,
+            old_value: c.old_value,
+            new_value: c.new_value,
+            actor_kind: c.actor_kind,
+        })
+        .collect();
+    Ok(Json(History { items }))
+}
+
+/// `POST /api/v1/staff/accounts/{id}/confirm-identity`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConfirmIdentity {
+    /// `in_person` or `video`.
+    pub method: String,
+    /// What was checked.
+    #[serde(default)]
+    pub comment: String,
+}
+
+/// Staff confirm a person's identity: the level becomes `confirmed` (ID-11).
+#[utoipa::path(post, path = "/api/v1/staff/accounts/{id}/confirm-identity", tag = "staff",
+    summary = "Подтвердить личность заявителя",
+    request_body = ConfirmIdentity,
+    params(
+        ("id" = String, Path, description = "The applicant's account"),
+        ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")
+    ),
+    responses(
+        (status = 200, description = "Confirmed"),
+        (status = 403, description = "Not staff, no second factor, or a role that may not", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such applicant", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The account is not at the standard level", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Unknown method", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn confirm_identity(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ConfirmIdentity>,
+) -> Result<StatusCode, WebError> {
+    let who = visit.require_with_csrf_header()?;
+    let method = match body.method.as_str() {
+        "in_person" => profile::ConfirmMethod::InPerson,
+        "video" => profile::ConfirmMethod::Video,
+        _ => {
+            return Err(
+                kabinet_app::AppError::Validation(vec![kabinet_app::FieldError::new(
+                    "method",
+                    "identity-method",
+                )])
+                .into(),
+            );
+        }
+    };
+    profile::confirm_identity(&state.app, &visit.ctx, who, &id, method, &body.comment).await?;
+    Ok(StatusCode::OK)
+}
