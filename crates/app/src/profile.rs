@@ -742,20 +742,21 @@ pub async fn update(
             return Err(AppError::Validation(locked));
         }
     }
-    if changed.is_empty() {
+    // The registry is asked when the identity changed, or when a simplified account
+    // has it complete (saving again retries a check the registry could not answer);
+    // outside the transaction: no lock is held over the network.
+    let identity_changed = changed.iter().any(|f| IDENTITY_FIELDS.contains(f));
+    let needs_check = identity_changed || current.level == "simplified";
+    let verdict = match person_check(&next) {
+        Some(check) if needs_check => Some(app.registry.check(&check).await),
+        _ => None,
+    };
+    if changed.is_empty() && verdict.is_none() {
         return Ok(Updated {
             profile: current,
             changed,
         });
     }
-    // The registry is asked outside the transaction: no lock is held over the network.
-    let identity_changed = changed.iter().any(|f| IDENTITY_FIELDS.contains(f));
-    let verdict = match person_check(&next) {
-        Some(check) if identity_changed || current.level == "simplified" => {
-            Some((check.clone(), app.registry.check(&check).await))
-        }
-        _ => None,
-    };
 
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
@@ -796,13 +797,13 @@ pub async fn update(
     let old_level = current.level.clone();
     let mut level = old_level.clone();
     match &verdict {
-        Some((_, Verdict::Match)) => {
+        Some(Verdict::Match) => {
             if level == "simplified" {
                 level = "standard".to_owned();
             }
             next.level_note = None;
         }
-        Some((_, Verdict::Mismatch(reason))) => {
+        Some(Verdict::Mismatch(reason)) => {
             if level == "standard" {
                 level = "simplified".to_owned();
             }
@@ -811,7 +812,7 @@ pub async fn update(
                     .t_with("profile-registry-mismatch", &[("reason", reason)]),
             );
         }
-        Some((_, Verdict::Unavailable(why))) => {
+        Some(Verdict::Unavailable(why)) => {
             tracing::warn!(registry = app.registry.name(), reason = %why, "identity registry unavailable");
             if level == "standard" && identity_changed {
                 level = "simplified".to_owned();
@@ -881,6 +882,13 @@ pub async fn update(
             json!({ "from": old_level, "to": level, "registry": app.registry.name() }),
         )
         .await?;
+    }
+    if changed.is_empty() {
+        tx.commit().await?;
+        return Ok(Updated {
+            profile: next,
+            changed,
+        });
     }
     audit_event(
         &mut tx,

@@ -7,6 +7,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod pg;
+pub mod registry;
 pub mod sms;
 pub mod smtp;
 
@@ -18,6 +19,7 @@ use kabinet_app::{App, Clock, ManualClock, Settings, SystemClock};
 use time::macros::datetime;
 
 pub use pg::PgDatabase;
+pub use registry::{KnownPerson, RegistryStub};
 pub use sms::SmsGatewayStub;
 pub use smtp::{MailServer, ReceivedMail, first_code};
 

@@ -1,0 +1,471 @@
+//! «Мои данные» through the API on both backends: identifier vectors, field errors
+//! with nothing half-written, the level through the built-in check and through an
+//! HTTP registry of the test's own, one account per СНИЛС, no identifier in clear in
+//! the database, history masked, sign-in by СНИЛС/ИНН, and staff confirming identity.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::time::Duration as StdDuration;
+
+use kabinet_app::Ctx;
+use kabinet_testkit::{
+    KnownPerson, MailServer, RegistryStub, TestApp, TestBackend, TestOptions, backend_test,
+};
+use serde_json::{Value, json};
+use sqlx::Row;
+use totp_rs::{Builder, Secret};
+
+const PASSWORD: &str = "тихая лодка плывёт";
+
+async fn spawn(
+    backend: TestBackend,
+    smtp: &MailServer,
+    registry: Option<&RegistryStub>,
+) -> TestApp {
+    let mut env = vec![
+        ("KABINET_SMTP_URL".into(), smtp.url()),
+        ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+        ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+    ];
+    if let Some(r) = registry {
+        env.push(("KABINET_REGISTRY_URL".into(), r.url()));
+    }
+    TestApp::spawn_with(
+        backend,
+        TestOptions {
+            worker: true,
+            env,
+            ..TestOptions::default()
+        },
+    )
+    .await
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Registers `email` with its own cookie jar and returns the signed-in client and its CSRF token.
+async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> (reqwest::Client, String) {
+    let c = client();
+    let before = smtp.messages().len();
+    let res = c
+        .post(app.url("/api/v1/registrations"))
+        .json(&json!({ "contact": email, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 202);
+    let id = res.json::<Value>().await.unwrap()["registration_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let mails = smtp.wait_for(before + 1, StdDuration::from_secs(10)).await;
+    let code = mails
+        .iter()
+        .rev()
+        .find(|m| m.header("To").is_some_and(|t| t.contains(email)))
+        .unwrap()
+        .code()
+        .unwrap();
+    let res = c
+        .post(app.url(&format!("/api/v1/registrations/{id}/confirm")))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 201);
+    let csrf = csrf_of(app, &c).await;
+    (c, csrf)
+}
+
+async fn csrf_of(app: &TestApp, c: &reqwest::Client) -> String {
+    let s: Value = c
+        .get(app.url("/api/v1/session"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    s["csrf_token"].as_str().unwrap().to_owned()
+}
+
+async fn patch(app: &TestApp, c: &reqwest::Client, csrf: &str, body: Value) -> reqwest::Response {
+    c.patch(app.url("/api/v1/me"))
+        .header("X-CSRF-Token", csrf)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn me(app: &TestApp, c: &reqwest::Client) -> Value {
+    let res = c.get(app.url("/api/v1/me")).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    res.json().await.unwrap()
+}
+
+fn full() -> Value {
+    json!({
+        "last_name": "Иванова", "first_name": "Мария", "middle_name": "Петровна",
+        "birth_date": "01.02.1990",
+        "snils": "112-233-445 95", "inn": "5001 007322 59",
+        "passport": { "series": "45 06", "number": "654321", "issued_on": "15.03.2010", "issuer_code": "770-001" },
+        "registration_address": { "postal_code": "101000", "region": "Москва", "city": "Москва", "street": "ул. Мясницкая", "house": "1", "flat": "5" }
+    })
+}
+
+fn fields(problem: &Value) -> Vec<(String, String)> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["field"].as_str().unwrap().to_owned(),
+                e["message"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn sign_in(app: &TestApp, login: &str) -> u16 {
+    client()
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "login": login, "password": PASSWORD }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+backend_test! {
+    async fn complete_data_reaches_the_standard_level(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, None).await;
+        let (c, csrf) = register(&app, &smtp, "maria@example.ru").await;
+        let before = me(&app, &c).await;
+        assert_eq!(before["level"], "simplified");
+        assert_eq!(before["missing_for_standard"].as_array().unwrap().len(), 4);
+        assert_eq!(sign_in(&app, "112-233-445 95").await, 401, "no СНИЛС yet");
+
+        let res = patch(&app, &c, &csrf, full()).await;
+        assert_eq!(res.status(), 200);
+        let after: Value = res.json().await.unwrap();
+        assert_eq!(after["level"], "standard");
+        assert_eq!(after["snils"], "11223344595");
+        assert_eq!(after["inn"], "500100732259");
+        assert_eq!(after["birth_date"], "1990-02-01");
+        assert_eq!(after["passport"], json!({ "series": "4506", "number": "654321", "issued_on": "2010-03-15", "issuer_code": "770-001" }));
+        assert_eq!(after["registration_address"]["postal_code"], "101000");
+        assert_eq!(me(&app, &c).await, after);
+
+        // Sign-in by СНИЛС and ИНН as people type them.
+        assert_eq!(sign_in(&app, "112 233 445 95").await, 200);
+        assert_eq!(sign_in(&app, "500100732259").await, 200);
+
+        // History: every field, the level, identifiers masked.
+        let h: Value = c.get(app.url("/api/v1/me/history")).send().await.unwrap().json().await.unwrap();
+        let items = h["items"].as_array().unwrap();
+        let item = |f: &str| items.iter().find(|i| i["field"] == f).unwrap_or_else(|| panic!("no {f} in {h}"));
+        assert_eq!(item("snils")["new_value"], "•••-•••-••5 95");
+        assert_eq!(item("inn")["new_value"], "••••••••2259");
+        assert_eq!(item("passport")["new_value"], "•• •• ••4321");
+        assert_eq!(item("last_name")["new_value"], "Иванова");
+        assert_eq!(item("level")["new_value"], "standard");
+        assert_eq!(item("level")["actor_kind"], "registry");
+
+        // A notice went to the confirmed contact.
+        let mails = smtp.wait_for(2, StdDuration::from_secs(10)).await;
+        assert!(mails.iter().any(|m| m.body_text().contains("изменены персональные данные")), "a personal data notice");
+
+        // Removing the СНИЛС takes the account back to simplified and ends sign-in by it.
+        let res = patch(&app, &c, &csrf, json!({ "snils": "" })).await;
+        assert_eq!(res.json::<Value>().await.unwrap()["level"], "simplified");
+        assert_eq!(sign_in(&app, "112-233-445 95").await, 401);
+        app.stop().await;
+    }
+}
+
+backend_test! {
+    async fn bad_values_are_refused_per_field_and_nothing_is_written(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, None).await;
+        let (c, csrf) = register(&app, &smtp, "vectors@example.ru").await;
+        assert_eq!(patch(&app, &c, &csrf, json!({ "last_name": "Петров" })).await.status(), 200);
+        let before = me(&app, &c).await;
+
+        // (body, field, words the Russian message must contain)
+        let cases = [
+            (json!({ "snils": "112-233-445 96" }), "snils", "контрольное число СНИЛС"),
+            (json!({ "snils": "112-233-445" }), "snils", "11 цифр"),
+            (json!({ "snils": "11A-233-445 95" }), "snils", "только цифры"),
+            (json!({ "inn": "500100732258" }), "inn", "контрольное число ИНН"),
+            (json!({ "inn": "7707083893" }), "inn", "12 цифр"),
+            (json!({ "passport": { "series": "45 0", "number": "654321", "issued_on": "15.03.2010", "issuer_code": "770-001" } }), "passport.series", "4 цифры"),
+            (json!({ "passport": { "series": "4506", "number": "65432", "issued_on": "15.03.2010", "issuer_code": "770-001" } }), "passport.number", "6 цифр"),
+            (json!({ "passport": { "series": "4506", "number": "654321", "issued_on": "15.03.2010", "issuer_code": "77-001" } }), "passport.issuer_code", "од подразделения"),
+            (json!({ "passport": { "series": "4506", "number": "654321", "issued_on": "31.02.2010", "issuer_code": "770-001" } }), "passport.issued_on", "нет в календаре"),
+            (json!({ "passport": { "series": "4506", "number": "654321", "issued_on": "01.01.2099", "issuer_code": "770-001" } }), "passport.issued_on", "в будущем"),
+            (json!({ "birth_date": "01.02.1990", "passport": { "series": "4506", "number": "654321", "issued_on": "01.02.2003", "issuer_code": "770-001" } }), "passport.issued_on", "14 лет"),
+            (json!({ "birth_date": "2099-01-01" }), "birth_date", "в будущем"),
+            (json!({ "birth_date": "1.1.1850" }), "birth_date", "120 лет"),
+            (json!({ "birth_date": "вчера" }), "birth_date", "ДД.ММ.ГГГГ"),
+            (json!({ "last_name": "Петров2" }), "last_name", "только буквы"),
+            (json!({ "first_name": "" }), "", ""),
+            (json!({ "registration_address": { "postal_code": "1010" } }), "registration_address.postal_code", "6 цифр"),
+        ];
+        for (body, field, words) in cases {
+            if field.is_empty() {
+                continue;
+            }
+            // Each bad field comes with a good one: neither may be saved.
+            let mut body = body;
+            body["middle_name"] = json!("Сергеевич");
+            let res = patch(&app, &c, &csrf, body.clone()).await;
+            assert_eq!(res.status(), 422, "{body}");
+            assert_eq!(res.headers()["content-type"], "application/problem+json");
+            let errors = fields(&res.json::<Value>().await.unwrap());
+            let (f, message) = errors.iter().find(|(f, _)| f == field).unwrap_or_else(|| panic!("{field} in {errors:?}"));
+            assert!(message.contains(words), "{f}: {message}");
+            assert_eq!(me(&app, &c).await, before, "nothing written for {body}");
+        }
+        // Several errors at once, each named.
+        let res = patch(&app, &c, &csrf, json!({ "last_name": "1", "snils": "1", "inn": "1" })).await;
+        let names: Vec<String> = fields(&res.json::<Value>().await.unwrap()).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(names, ["last_name", "snils", "inn"]);
+        // Malformed JSON is a 400 problem, not a panic.
+        let res = c.patch(app.url("/api/v1/me")).header("X-CSRF-Token", &csrf).header("content-type", "application/json").body("{").send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert_eq!(me(&app, &c).await, before);
+        app.stop().await;
+    }
+}
+
+backend_test! {
+    async fn only_the_owner_reads_and_changes_and_a_snils_has_one_owner(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, None).await;
+        let (a, a_csrf) = register(&app, &smtp, "a@example.ru").await;
+        let (b, b_csrf) = register(&app, &smtp, "b@example.ru").await;
+        assert_eq!(patch(&app, &a, &a_csrf, full()).await.status(), 200);
+
+        // Signed out: 401; without the CSRF header or with another session's token: 403.
+        assert_eq!(client().get(app.url("/api/v1/me")).send().await.unwrap().status(), 401);
+        assert_eq!(client().get(app.url("/api/v1/me/history")).send().await.unwrap().status(), 401);
+        assert_eq!(b.patch(app.url("/api/v1/me")).json(&json!({ "last_name": "Х" })).send().await.unwrap().status(), 403);
+        assert_eq!(patch(&app, &b, &a_csrf, json!({ "last_name": "Х" })).await.status(), 403);
+        // B sees only B's (empty) data and history.
+        let b_me = me(&app, &b).await;
+        assert!(b_me["snils"].is_null() && b_me["last_name"].is_null());
+        let h: Value = b.get(app.url("/api/v1/me/history")).send().await.unwrap().json().await.unwrap();
+        assert!(h["items"].as_array().unwrap().is_empty());
+
+        // The same СНИЛС (typed differently) or ИНН on B: refused, nothing written.
+        let res = patch(&app, &b, &b_csrf, json!({ "last_name": "Сидоров", "snils": "11223344595" })).await;
+        assert_eq!(res.status(), 422);
+        let errors = fields(&res.json::<Value>().await.unwrap());
+        assert_eq!(errors[0].0, "snils");
+        assert!(errors[0].1.contains("другой учётной записи"), "{errors:?}");
+        let res = patch(&app, &b, &b_csrf, json!({ "inn": "500100732259" })).await;
+        assert_eq!(fields(&res.json::<Value>().await.unwrap())[0].0, "inn");
+        assert!(me(&app, &b).await["last_name"].is_null());
+        // An applicant cannot use the staff call.
+        let res = b
+            .post(app.url(&format!("/api/v1/staff/accounts/{}/confirm-identity", me(&app, &a).await["account_id"].as_str().unwrap())))
+            .header("X-CSRF-Token", &b_csrf)
+            .json(&json!({ "method": "in_person" }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 403);
+        app.stop().await;
+    }
+}
+
+/// Every text value in every table of the database.
+async fn all_stored_text(app: &TestApp) -> String {
+    let mut conn = app.app.store.pool().acquire().await.unwrap();
+    let tables: Vec<String> = match app.backend {
+        TestBackend::Sqlite => sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table'"),
+        TestBackend::Postgres(_) => sqlx::query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()"),
+    }
+    .fetch_all(&mut *conn)
+    .await
+    .unwrap()
+    .iter()
+    .map(|r| r.get::<String, _>(0))
+    .collect();
+    assert!(
+        tables.iter().any(|t| t == "profiles") && tables.len() > 10,
+        "{tables:?}"
+    );
+    let mut out = String::new();
+    for table in tables {
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}")))
+            .fetch_all(&mut *conn)
+            .await
+            .unwrap();
+        for row in &rows {
+            for i in 0..row.len() {
+                if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
+                    out.push_str(&text);
+                    out.push('\n');
+                }
+            }
+        }
+    }
+    out
+}
+
+backend_test! {
+    async fn no_identifier_is_stored_in_clear(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, None).await;
+        let (c, csrf) = register(&app, &smtp, "secret@example.ru").await;
+        assert_eq!(patch(&app, &c, &csrf, full()).await.status(), 200);
+        // A failed sign-in by a СНИЛС that has no account, and one that does.
+        assert_eq!(sign_in(&app, "112-233-445 95").await, 200);
+        let wrong = client().post(app.url("/api/v1/session")).json(&json!({ "login": "112-233-445 95", "password": "не тот пароль" })).send().await.unwrap();
+        assert_eq!(wrong.status(), 401);
+        let text = all_stored_text(&app).await;
+        assert!(text.contains("Иванова"), "names are stored in clear, the dump works");
+        for needle in ["11223344595", "112-233-445 95", "500100732259", "\"654321\"", "4506654321", "4506 654321"] {
+            assert!(!text.contains(needle), "{needle} found in the database");
+        }
+        // The sealed values open to the same data after a restart of the keyring
+        // (the key file under data_dir is reused).
+        let again = kabinet_app::Settings::load(None, vec![("KABINET_DATA_DIR".into(), app.data_dir().display().to_string())]).unwrap();
+        let ring = again.keyring().unwrap();
+        assert_eq!(ring.index("snils", "11223344595"), app.app.keys.index("snils", "11223344595"));
+        assert_eq!(me(&app, &c).await["snils"], "11223344595");
+        app.stop().await;
+    }
+}
+
+backend_test! {
+    async fn an_http_registry_decides_the_level(backend) {
+        let smtp = MailServer::start();
+        let registry = RegistryStub::start().await;
+        registry.know("11223344595", KnownPerson { last_name: "Иванова".into(), birth_date: "1990-02-01".into(), passport_number: "654321".into() });
+        let app = spawn(backend, &smtp, Some(&registry)).await;
+        let (c, csrf) = register(&app, &smtp, "reg@example.ru").await;
+
+        // A mismatch keeps the level and says why; the data is saved.
+        let mut body = full();
+        body["last_name"] = json!("Иванов");
+        let after: Value = patch(&app, &c, &csrf, body).await.json().await.unwrap();
+        assert_eq!(after["level"], "simplified");
+        assert!(after["level_note"].as_str().unwrap().contains("фамилия не совпадает"), "{after}");
+        assert_eq!(after["last_name"], "Иванов");
+        let sent = registry.requests();
+        assert_eq!(sent.len(), 1);
+        assert_eq!(sent[0]["snils"], "11223344595");
+        assert_eq!(sent[0]["passport"]["issued_on"], "2010-03-15");
+        assert_eq!(sent[0]["birth_date"], "1990-02-01");
+
+        // The registry down: the level stays, the note says to try later.
+        registry.fail_next(1);
+        let after: Value = patch(&app, &c, &csrf, json!({ "last_name": "Иванова" })).await.json().await.unwrap();
+        assert_eq!(after["level"], "simplified");
+        assert!(after["level_note"].as_str().unwrap().contains("не отвечает"), "{after}");
+
+        // Saved again with the registry up: a match, standard.
+        let after: Value = patch(&app, &c, &csrf, json!({ "middle_name": "Петровна" })).await.json().await.unwrap();
+        assert_eq!(after["level"], "standard", "{after}");
+        assert!(after["level_note"].is_null());
+        assert_eq!(registry.requests().len(), 3);
+        app.stop().await;
+    }
+}
+
+fn code_at(secret: &str, app: &TestApp) -> String {
+    Builder::new()
+        .with_secret(Secret::try_from_base32(secret).unwrap())
+        .build()
+        .unwrap()
+        .generate(app.app.clock.now().unix_timestamp() as u64)
+        .to_string()
+}
+
+/// A staff member signed in with a new password and TOTP: the client and its CSRF token.
+async fn staff(app: &TestApp, email: &str, role: &str) -> (reqwest::Client, String) {
+    let created = kabinet_app::staff::create_staff(&app.app, &Ctx::cli(), email, role)
+        .await
+        .unwrap();
+    let c = client();
+    let res = c
+        .post(app.url("/api/v1/session"))
+        .json(&json!({ "login": email, "password": created.one_time_password }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csrf = csrf_of(app, &c).await;
+    let res = c.post(app.url("/api/v1/me/password")).header("X-CSRF-Token", &csrf)
+        .json(&json!({ "current_password": created.one_time_password, "new_password": "пароль сотрудника надёжный" })).send().await.unwrap();
+    assert_eq!(res.status(), 204);
+    let csrf = csrf_of(app, &c).await;
+    let started: Value = c
+        .post(app.url("/api/v1/me/mfa/totp"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = started["secret"].as_str().unwrap().to_owned();
+    let res = c
+        .post(app.url("/api/v1/me/mfa/totp/confirm"))
+        .header("X-CSRF-Token", &csrf)
+        .json(&json!({ "code": code_at(&secret, app) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let csrf = csrf_of(app, &c).await;
+    (c, csrf)
+}
+
+backend_test! {
+    async fn staff_confirm_identity_and_then_it_is_locked(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, None).await;
+        let (c, csrf) = register(&app, &smtp, "confirm@example.ru").await;
+        let id = me(&app, &c).await["account_id"].as_str().unwrap().to_owned();
+        let (op, op_csrf) = staff(&app, "operator@kabinet.ru", "operator").await;
+        let (aud, aud_csrf) = staff(&app, "auditor@kabinet.ru", "auditor").await;
+        let confirm = |who: &reqwest::Client, token: &str, target: &str, body: Value| {
+            who.post(app.url(&format!("/api/v1/staff/accounts/{target}/confirm-identity"))).header("X-CSRF-Token", token.to_owned()).json(&body).send()
+        };
+
+        // Simplified: not yet.
+        assert_eq!(confirm(&op, &op_csrf, &id, json!({ "method": "in_person" })).await.unwrap().status(), 409);
+        assert_eq!(patch(&app, &c, &csrf, full()).await.status(), 200);
+        assert_eq!(confirm(&op, &op_csrf, &id, json!({ "method": "by pigeon" })).await.unwrap().status(), 422);
+        assert_eq!(confirm(&aud, &aud_csrf, &id, json!({ "method": "video" })).await.unwrap().status(), 403, "auditors read only");
+        assert_eq!(confirm(&op, &op_csrf, "no-such-account", json!({ "method": "video" })).await.unwrap().status(), 404);
+        assert_eq!(confirm(&op, "wrong", &id, json!({ "method": "video" })).await.unwrap().status(), 403);
+        assert_eq!(confirm(&op, &op_csrf, &id, json!({ "method": "video", "comment": "паспорт показан на видео" })).await.unwrap().status(), 200);
+        assert_eq!(confirm(&op, &op_csrf, &id, json!({ "method": "video" })).await.unwrap().status(), 409, "once");
+        assert_eq!(me(&app, &c).await["level"], "confirmed");
+
+        // Identity fields are locked now; addresses and ИНН are not.
+        let res = patch(&app, &c, &csrf, json!({ "last_name": "Смирнова", "snils": "" })).await;
+        assert_eq!(res.status(), 422);
+        let errors = fields(&res.json::<Value>().await.unwrap());
+        assert_eq!(errors.iter().map(|(f, _)| f.as_str()).collect::<Vec<_>>(), ["last_name", "snils"]);
+        assert!(errors[0].1.contains("заявлению"), "{errors:?}");
+        assert_eq!(patch(&app, &c, &csrf, json!({ "postal_address": { "line": "а/я 15, Москва" } })).await.status(), 200);
+        let h: Value = c.get(app.url("/api/v1/me/history")).send().await.unwrap().json().await.unwrap();
+        assert!(h["items"].as_array().unwrap().iter().any(|i| i["field"] == "level" && i["new_value"] == "confirmed" && i["actor_kind"] == "staff"));
+        app.stop().await;
+    }
+}
