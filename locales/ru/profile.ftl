@@ -102,3 +102,31 @@ history-actor-user = Вы
 history-actor-staff = Сотрудник
 history-actor-registry = Проверка в реестре
 history-actor-system = Система
+
+## Контакты
+
+contact-already-yours = Этот контакт уже есть в вашей учётной записи
+contact-taken = Этот контакт только что привязали к другой учётной записи
+contact-last = Это единственный подтверждённый контакт: сначала добавьте другой телефон или почту
+contact-taken-subject = Попытка привязать ваш контакт
+contact-taken-message = Кто-то пытался добавить этот адрес или телефон в другую учётную запись личного кабинета. Он уже привязан к вашей учётной записи, поэтому ничего не изменилось.
+notice-contact-added-subject = Добавлен контакт
+notice-contact-added-message = В вашу учётную запись добавлен контакт { $contact }. Если это были не вы, смените пароль и напишите в поддержку.
+notice-contact-removed-subject = Удалён контакт
+notice-contact-removed-message = Из вашей учётной записи удалён контакт { $contact }. Если это были не вы, смените пароль и напишите в поддержку.
+history-field-contact = Телефон или почта
+page-profile-contacts = Телефоны и почта
+page-contacts-title = Телефоны и почта
+page-contacts-lead = На подтверждённые телефоны и почту приходят коды и уведомления; с ними же можно входить.
+page-contacts-kind = Вид
+page-contacts-value = Контакт
+page-contacts-email = Электронная почта
+page-contacts-phone = Телефон
+page-contacts-remove = Удалить
+page-contacts-add = Добавить телефон или почту
+page-contacts-add-hint = Мы отправим на него код. Чтобы сменить телефон или почту, добавьте новый контакт, а затем удалите старый.
+page-contacts-send-code = Получить код
+page-contacts-code-lead = Мы отправили код на { $contact }. Введите его, чтобы добавить этот контакт.
+page-contacts-confirm = Подтвердить
+page-contacts-remove-title = Удалить контакт
+page-contacts-remove-lead = Контакт { $contact } больше не будет получать коды и уведомления, и по нему нельзя будет войти. Введите пароль, чтобы подтвердить.

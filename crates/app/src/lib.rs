@@ -7,6 +7,7 @@
 
 pub mod auth;
 pub mod clock;
+pub mod contacts;
 pub mod context;
 pub mod crypto;
 pub mod demo;

@@ -349,3 +349,17 @@ pub async fn set_level(conn: &mut Conn, id: &str, level: &str) -> Result<(), Sto
         .await?;
     Ok(())
 }
+
+/// Removes one sign-in identifier of an account; true when there was one.
+pub async fn remove_login(
+    conn: &mut Conn,
+    account_id: &str,
+    login: &str,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM account_logins WHERE account_id = $1 AND login = $2")
+        .bind(account_id)
+        .bind(login)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() > 0)
+}

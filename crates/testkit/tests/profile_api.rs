@@ -469,3 +469,75 @@ backend_test! {
         app.stop().await;
     }
 }
+
+backend_test! {
+    async fn contacts_are_added_with_a_code_and_the_last_one_stays(backend) {
+        let smtp = MailServer::start();
+        let app = TestApp::spawn_with(backend, TestOptions {
+            worker: true,
+            manual_clock: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        }).await;
+        let (c, csrf) = register(&app, &smtp, "first@example.ru").await;
+        let (_other, _) = register(&app, &smtp, "taken@example.ru").await;
+        let post = |path: &str, body: Value| c.post(app.url(path)).header("X-CSRF-Token", csrf.clone()).json(&body).send();
+
+        // The password typed at registration counts for 10 minutes; after that it is asked again.
+        app.clock.as_ref().unwrap().advance(time::Duration::minutes(11));
+        let res = post("/api/v1/me/contacts", json!({ "contact": "second@example.ru" })).await.unwrap();
+        assert_eq!(res.status(), 403);
+        assert_eq!(post("/api/v1/session/reauth", json!({ "password": PASSWORD })).await.unwrap().status(), 204);
+
+        assert_eq!(post("/api/v1/me/contacts", json!({ "contact": "not a contact" })).await.unwrap().status(), 422);
+        let res = post("/api/v1/me/contacts", json!({ "contact": "First@Example.ru" })).await.unwrap();
+        assert_eq!(res.status(), 422, "already mine");
+        let before = smtp.messages().len();
+        let res = post("/api/v1/me/contacts", json!({ "contact": " Second@Example.RU " })).await.unwrap();
+        assert_eq!(res.status(), 202);
+        assert_eq!(res.json::<Value>().await.unwrap()["contact"], "Second@example.ru");
+        let mails = smtp.wait_for(before + 1, StdDuration::from_secs(10)).await;
+        let code = mails.last().unwrap().code().unwrap();
+        assert!(mails.last().unwrap().header("To").unwrap().contains("Second@example.ru"));
+        let wrong = if code == "000000" { "111111" } else { "000000" };
+        assert_eq!(post("/api/v1/me/contacts/confirm", json!({ "contact": "second@example.ru", "code": wrong })).await.unwrap().status(), 422);
+        let res = post("/api/v1/me/contacts/confirm", json!({ "contact": "second@example.ru", "code": code })).await.unwrap();
+        assert_eq!(res.status(), 201);
+        let list: Value = c.get(app.url("/api/v1/me/contacts")).send().await.unwrap().json().await.unwrap();
+        let ids: Vec<String> = list["items"].as_array().unwrap().iter().map(|i| i["id"].as_str().unwrap().to_owned()).collect();
+        assert_eq!(ids, ["email:first@example.ru", "email:second@example.ru"]);
+        assert_eq!(sign_in(&app, "SECOND@example.ru").await, 200, "the new contact signs in");
+        assert_eq!(post("/api/v1/me/contacts/confirm", json!({ "contact": "second@example.ru", "code": code })).await.unwrap().status(), 422, "a code works once");
+
+        // Another account's contact: the same answer, no code; its owner is told.
+        let res = post("/api/v1/me/contacts", json!({ "contact": "taken@example.ru" })).await.unwrap();
+        assert_eq!(res.status(), 202);
+        let mut told = None;
+        for _ in 0..200 {
+            told = smtp.messages().into_iter().find(|m| m.header("To").is_some_and(|t| t.contains("taken@example.ru")) && m.code().is_none());
+            if told.is_some() {
+                break;
+            }
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        let told = told.expect("the owner is told");
+        assert!(told.code().is_none() && told.body_text().contains("уже привязан"), "{}", told.body_text());
+
+        // Remove: an unknown id, then the first, then the last one is refused.
+        let delete = |id: &str| c.delete(app.url(&format!("/api/v1/me/contacts/{}", id.replace(':', "%3A").replace('@', "%40")))).header("X-CSRF-Token", csrf.clone()).send();
+        assert_eq!(delete("email:nobody@example.ru").await.unwrap().status(), 404);
+        assert_eq!(delete("email:taken@example.ru").await.unwrap().status(), 404, "not yours");
+        assert_eq!(delete("email:first@example.ru").await.unwrap().status(), 204);
+        assert_eq!(sign_in(&app, "first@example.ru").await, 401);
+        let res = delete("email:second@example.ru").await.unwrap();
+        assert_eq!(res.status(), 409);
+        assert!(res.json::<Value>().await.unwrap()["detail"].as_str().unwrap().contains("единственный"));
+        let h: Value = c.get(app.url("/api/v1/me/history")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(h["items"].as_array().unwrap().iter().filter(|i| i["field"] == "contact").count(), 2);
+        app.stop().await;
+    }
+}

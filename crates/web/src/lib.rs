@@ -100,6 +100,18 @@ pub fn router(state: AppState) -> Router {
         .route("/profile", get(pages::profile::show))
         .route("/profile/history", get(pages::profile::history))
         .route(
+            "/profile/contacts",
+            get(pages::profile::contacts).post(pages::profile::contacts_add),
+        )
+        .route(
+            "/profile/contacts/confirm",
+            get(pages::profile::contacts_confirm_page).post(pages::profile::contacts_confirm),
+        )
+        .route(
+            "/profile/contacts/remove",
+            get(pages::profile::contacts_remove_page).post(pages::profile::contacts_remove),
+        )
+        .route(
             "/profile/{section}",
             get(pages::profile::edit_page).post(pages::profile::edit_submit),
         )

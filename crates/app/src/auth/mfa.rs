@@ -52,7 +52,7 @@ fn percent_encode(text: &str) -> String {
         .collect()
 }
 
-async fn require_recent_password(
+pub(crate) async fn require_recent_password(
     conn: &mut Conn,
     who: &SignedIn,
     now: OffsetDateTime,

@@ -2,7 +2,7 @@
 //! confirmed contact, sign-in by any identifier with lockout, password recovery,
 //! server-side sessions with CSRF tokens.
 
-mod codes;
+pub(crate) mod codes;
 mod hasher;
 mod mfa;
 pub(crate) mod notices;
@@ -16,6 +16,7 @@ mod unlock;
 
 pub use codes::CODE_TTL;
 pub use hasher::PasswordHasher;
+pub(crate) use mfa::require_recent_password as require_recent_password_in;
 pub use mfa::{
     REAUTH_WINDOW, TotpEnrolment, code_factor_enabled, complete_sign_in, confirm_totp,
     disable_totp, has_recent_password, pending_totp, reauthenticate, send_sign_in_code,

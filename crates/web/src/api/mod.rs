@@ -52,7 +52,11 @@ use crate::error::{Problem, ProblemField};
         profile::get_me,
         profile::patch_me,
         profile::history,
-        profile::confirm_identity
+        profile::confirm_identity,
+        profile::contacts,
+        profile::add_contact,
+        profile::confirm_contact,
+        profile::remove_contact
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -107,6 +111,18 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/me/mfa/totp/confirm", post(mfa::confirm))
         .route("/api/v1/me", get(profile::get_me).patch(profile::patch_me))
         .route("/api/v1/me/history", get(profile::history))
+        .route(
+            "/api/v1/me/contacts",
+            get(profile::contacts).post(profile::add_contact),
+        )
+        .route(
+            "/api/v1/me/contacts/confirm",
+            post(profile::confirm_contact),
+        )
+        .route(
+            "/api/v1/me/contacts/{id}",
+            axum::routing::delete(profile::remove_contact),
+        )
         .route(
             "/api/v1/staff/accounts/{id}/confirm-identity",
             post(profile::confirm_identity),

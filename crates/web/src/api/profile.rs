@@ -326,3 +326,141 @@ pub async fn confirm_identity(
     profile::confirm_identity(&state.app, &visit.ctx, who, &id, method, &body.comment).await?;
     Ok(StatusCode::OK)
 }
+
+/// A confirmed phone or e-mail.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactBody {
+    /// Id for removal: the sign-in key, e.g. `email:ivan@example.ru`.
+    pub id: String,
+    /// `email` or `phone`.
+    pub kind: String,
+    /// The address or the number (E.164).
+    pub value: String,
+}
+
+/// The contacts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Contacts {
+    /// Oldest first.
+    pub items: Vec<ContactBody>,
+}
+
+fn contact_body(c: kabinet_app::contacts::ContactItem) -> ContactBody {
+    ContactBody {
+        id: c.id,
+        kind: c.kind,
+        value: c.value,
+    }
+}
+
+/// The account's confirmed phones and e-mails (PR-3).
+#[utoipa::path(get, path = "/api/v1/me/contacts", tag = "profile",
+    summary = "Мои телефоны и почта",
+    responses(
+        (status = 200, description = "The contacts", body = Contacts),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn contacts(
+    State(state): State<AppState>,
+    visit: Visit,
+) -> Result<Json<Contacts>, WebError> {
+    let who = visit.require()?;
+    let items = kabinet_app::contacts::list(&state.app, who)
+        .await?
+        .into_iter()
+        .map(contact_body)
+        .collect();
+    Ok(Json(Contacts { items }))
+}
+
+/// `POST /api/v1/me/contacts`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct NewContact {
+    /// A phone number or an e-mail address, as typed.
+    pub contact: String,
+}
+
+/// The contact a code went to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactPending {
+    /// As it will be stored.
+    pub contact: String,
+}
+
+/// Sends a code to a new contact. Needs the password entered in the last 10 minutes
+/// (`POST /api/v1/session/reauth`). The answer is the same whether or not the contact
+/// belongs to another account.
+#[utoipa::path(post, path = "/api/v1/me/contacts", tag = "profile",
+    summary = "Добавить телефон или почту: отправить код",
+    request_body = NewContact,
+    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses(
+        (status = 202, description = "Code sent", body = ContactPending),
+        (status = 403, description = "The password must be entered again first", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Not a phone or e-mail, or already yours", body = Problem, content_type = "application/problem+json"),
+        (status = 429, description = "Too many codes", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn add_contact(
+    State(state): State<AppState>,
+    visit: Visit,
+    ApiJson(body): ApiJson<NewContact>,
+) -> Result<(StatusCode, Json<ContactPending>), WebError> {
+    let who = visit.require_with_csrf_header()?;
+    let contact =
+        kabinet_app::contacts::start_add(&state.app, &visit.ctx, who, &body.contact).await?;
+    Ok((StatusCode::ACCEPTED, Json(ContactPending { contact })))
+}
+
+/// `POST /api/v1/me/contacts/confirm`
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct ConfirmContact {
+    /// The contact, as sent to `POST /api/v1/me/contacts`.
+    pub contact: String,
+    /// The 6-digit code.
+    pub code: String,
+}
+
+/// Confirms a new contact with its code.
+#[utoipa::path(post, path = "/api/v1/me/contacts/confirm", tag = "profile",
+    summary = "Добавить телефон или почту: ввести код",
+    request_body = ConfirmContact,
+    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses(
+        (status = 201, description = "Added", body = ContactBody),
+        (status = 409, description = "Taken by another account meanwhile", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong, expired or spent code", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn confirm_contact(
+    State(state): State<AppState>,
+    visit: Visit,
+    ApiJson(body): ApiJson<ConfirmContact>,
+) -> Result<(StatusCode, Json<ContactBody>), WebError> {
+    let who = visit.require_with_csrf_header()?;
+    let item =
+        kabinet_app::contacts::confirm_add(&state.app, &visit.ctx, who, &body.contact, &body.code)
+            .await?;
+    Ok((StatusCode::CREATED, Json(contact_body(item))))
+}
+
+/// Removes a contact (not the last confirmed one). Needs a recent password entry.
+#[utoipa::path(delete, path = "/api/v1/me/contacts/{id}", tag = "profile",
+    summary = "Удалить телефон или почту",
+    params(
+        ("id" = String, Path, description = "The contact's id from the list"),
+        ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")
+    ),
+    responses(
+        (status = 204, description = "Removed"),
+        (status = 403, description = "The password must be entered again first", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such contact of yours", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The last confirmed contact", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn remove_contact(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+) -> Result<StatusCode, WebError> {
+    let who = visit.require_with_csrf_header()?;
+    kabinet_app::contacts::remove(&state.app, &visit.ctx, who, &id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
