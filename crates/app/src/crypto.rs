@@ -205,6 +205,59 @@ impl Keyring {
         String::from_utf8(plain).map_err(|_| CryptoError::Damaged(id.to_owned()))
     }
 
+    /// Seals bytes (a file) bound to `place`: `[id length][id][nonce][ciphertext‖tag]`.
+    pub fn seal_bytes(&self, place: &str, plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let Some((id, cipher)) = self.keys.last() else {
+            return Err(CryptoError::UnknownKey(String::new()));
+        };
+        let nonce = XNonce::try_generate().map_err(|_| CryptoError::Random)?;
+        let sealed = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plain,
+                    aad: place.as_bytes(),
+                },
+            )
+            .map_err(|_| CryptoError::Damaged(id.clone()))?;
+        let id_len = u8::try_from(id.len()).map_err(|_| CryptoError::Damaged(id.clone()))?;
+        let mut out = Vec::with_capacity(1 + id.len() + NONCE_LEN + sealed.len());
+        out.push(id_len);
+        out.extend_from_slice(id.as_bytes());
+        out.extend_from_slice(nonce.as_slice());
+        out.extend_from_slice(&sealed);
+        Ok(out)
+    }
+
+    /// Opens bytes sealed by [`Keyring::seal_bytes`] for the same `place`.
+    pub fn open_bytes(&self, place: &str, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
+        let damaged = || CryptoError::Damaged(String::new());
+        let (&id_len, rest) = stored.split_first().ok_or_else(damaged)?;
+        let id_len = usize::from(id_len);
+        if rest.len() < id_len + NONCE_LEN {
+            return Err(damaged());
+        }
+        let (id, rest) = rest.split_at(id_len);
+        let id = std::str::from_utf8(id).map_err(|_| damaged())?;
+        let cipher = self
+            .keys
+            .iter()
+            .find(|(k, _)| k == id)
+            .map(|(_, c)| c)
+            .ok_or_else(|| CryptoError::UnknownKey(id.to_owned()))?;
+        let (nonce, sealed) = rest.split_at(NONCE_LEN);
+        let nonce = XNonce::try_from(nonce).map_err(|_| damaged())?;
+        cipher
+            .decrypt(
+                &nonce,
+                Payload {
+                    msg: sealed,
+                    aad: place.as_bytes(),
+                },
+            )
+            .map_err(|_| CryptoError::Damaged(id.to_owned()))
+    }
+
     /// Whether a stored value is sealed under an older key than the current one.
     pub fn is_stale(&self, stored: &str) -> bool {
         stored.split_once(':').map(|(id, _)| id) != Some(self.current_id())
@@ -283,6 +336,21 @@ mod tests {
         // The index does not depend on the encryption keys.
         assert_eq!(old.index("snils", "1"), only_new.index("snils", "1"));
         assert_ne!(old.index("snils", "1"), old.index("inn", "1"));
+    }
+
+    #[test]
+    fn bytes_seal_and_open() {
+        let r = ring(&[
+            &new_key_line("index").unwrap(),
+            &new_key_line("k1").unwrap(),
+        ]);
+        let plain = b"%PDF-1.7 passport scan".to_vec();
+        let sealed = r.seal_bytes("files:1", &plain).unwrap();
+        assert!(!sealed.windows(4).any(|w| w == b"%PDF"));
+        assert_eq!(r.open_bytes("files:1", &sealed).unwrap(), plain);
+        assert!(r.open_bytes("files:2", &sealed).is_err());
+        assert!(r.open_bytes("files:1", &sealed[..10]).is_err());
+        assert!(r.open_bytes("files:1", &[]).is_err());
     }
 
     #[test]

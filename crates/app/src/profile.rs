@@ -10,6 +10,7 @@ use kabinet_domain::ids::{IdError, Inn, Passport, Snils};
 use kabinet_domain::login::LoginId;
 use kabinet_domain::profile::{self as rules, ProfileError};
 use kabinet_store::profiles::{self, Change, IndexColumn, ProfileRow};
+use kabinet_store::requests::{self, Kind};
 use kabinet_store::{Conn, accounts};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -269,7 +270,7 @@ pub struct ProfileInput {
 }
 
 /// The fields that identify a person: locked once the identity is confirmed.
-const IDENTITY_FIELDS: &[&str] = &[
+pub(crate) const IDENTITY_FIELDS: &[&str] = &[
     "last_name",
     "first_name",
     "middle_name",
@@ -342,6 +343,21 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "identity-method",
     "identity-needs-standard",
     "identity-already-confirmed",
+    "identity-scan-required",
+    "identity-request-needs-standard",
+    "identity-request-pending",
+    "request-reason-required",
+    "request-already-decided",
+    "change-request-not-needed",
+    "change-request-document",
+    "change-request-nothing",
+    "change-request-snils-taken",
+    "file-empty",
+    "file-too-big",
+    "file-type",
+    "contact-already-yours",
+    "contact-taken",
+    "contact-last",
 ];
 
 fn opt(text: &str) -> Option<&str> {
@@ -350,7 +366,11 @@ fn opt(text: &str) -> Option<&str> {
 }
 
 /// Applies `input` to `current`, collecting every field error.
-fn merge(current: &Profile, input: &ProfileInput, today: Date) -> Result<Profile, Vec<FieldError>> {
+pub(crate) fn merge(
+    current: &Profile,
+    input: &ProfileInput,
+    today: Date,
+) -> Result<Profile, Vec<FieldError>> {
     let mut next = current.clone();
     let mut errors = Vec::new();
     for (field, value, target, required) in [
@@ -564,7 +584,7 @@ fn seal_err(e: crate::crypto::CryptoError) -> AppError {
     AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
 }
 
-fn to_row(app: &App, account_id: &str, p: &Profile) -> Result<ProfileRow, AppError> {
+pub(crate) fn to_row(app: &App, account_id: &str, p: &Profile) -> Result<ProfileRow, AppError> {
     let seal = |column: &str, v: Option<String>| -> Result<Option<String>, AppError> {
         v.map(|s| app.keys.seal(&place(column, account_id), &s))
             .transpose()
@@ -611,7 +631,7 @@ pub fn mask_digits(value: &str, visible: usize) -> String {
 }
 
 /// How a field's value appears in the history (identifiers masked).
-fn shown(p: &Profile, field: &str) -> Option<String> {
+pub(crate) fn shown(p: &Profile, field: &str) -> Option<String> {
     match field {
         "last_name" => p.last_name.clone(),
         "first_name" => p.first_name.clone(),
@@ -635,7 +655,7 @@ fn shown(p: &Profile, field: &str) -> Option<String> {
     }
 }
 
-const FIELDS: &[&str] = &[
+pub(crate) const FIELDS: &[&str] = &[
     "last_name",
     "first_name",
     "middle_name",
@@ -647,7 +667,7 @@ const FIELDS: &[&str] = &[
     "postal_address",
 ];
 
-fn field_changed(a: &Profile, b: &Profile, field: &str) -> bool {
+pub(crate) fn field_changed(a: &Profile, b: &Profile, field: &str) -> bool {
     match field {
         "passport" => a.passport != b.passport,
         "snils" => a.snils != b.snils,
@@ -689,7 +709,11 @@ pub async fn get(app: &App, who: &SignedIn) -> Result<Profile, AppError> {
     load(app, &mut conn, &who.account.id).await
 }
 
-async fn load(app: &App, conn: &mut Conn, account_id: &str) -> Result<Profile, AppError> {
+pub(crate) async fn load(
+    app: &App,
+    conn: &mut Conn,
+    account_id: &str,
+) -> Result<Profile, AppError> {
     let account = accounts::get(conn, account_id)
         .await?
         .ok_or(AppError::NotFound)?;
@@ -919,7 +943,7 @@ pub async fn update(
 }
 
 #[allow(clippy::too_many_arguments)]
-async fn record(
+pub(crate) async fn record(
     conn: &mut Conn,
     account_id: &str,
     field: &str,
@@ -1002,6 +1026,21 @@ pub async fn confirm_identity(
         }));
     }
     accounts::set_level(&mut tx, account_id, "confirmed").await?;
+    for pending in requests::of_account(&mut tx, Kind::Identity, account_id).await? {
+        if pending.status == "pending" {
+            let note = (!comment.trim().is_empty()).then(|| comment.trim());
+            requests::decide(
+                &mut tx,
+                Kind::Identity,
+                &pending.id,
+                "confirmed",
+                &staff.account.id,
+                note,
+                now,
+            )
+            .await?;
+        }
+    }
     record(
         &mut tx,
         account_id,

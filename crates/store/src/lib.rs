@@ -15,6 +15,7 @@ pub mod mfa;
 pub mod migrate;
 pub mod outbox;
 pub mod profiles;
+pub mod requests;
 pub mod sessions;
 pub mod throttle;
 pub mod ts;

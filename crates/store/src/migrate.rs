@@ -52,6 +52,11 @@ const SQLITE: &[Migration] = &[
         name: "profiles",
         sql: include_str!("../migrations/sqlite/0006_profiles.sql"),
     },
+    Migration {
+        version: 7,
+        name: "requests",
+        sql: include_str!("../migrations/sqlite/0007_requests.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -84,6 +89,11 @@ const POSTGRES: &[Migration] = &[
         version: 6,
         name: "profiles",
         sql: include_str!("../migrations/postgres/0006_profiles.sql"),
+    },
+    Migration {
+        version: 7,
+        name: "requests",
+        sql: include_str!("../migrations/postgres/0007_requests.sql"),
     },
 ];
 

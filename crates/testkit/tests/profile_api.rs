@@ -51,7 +51,6 @@ fn client() -> reqwest::Client {
 /// Registers `email` with its own cookie jar and returns the signed-in client and its CSRF token.
 async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> (reqwest::Client, String) {
     let c = client();
-    let before = smtp.messages().len();
     let res = c
         .post(app.url("/api/v1/registrations"))
         .json(&json!({ "contact": email, "password": PASSWORD }))
@@ -63,14 +62,12 @@ async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> (reqwest::Cl
         .as_str()
         .unwrap()
         .to_owned();
-    let mails = smtp.wait_for(before + 1, StdDuration::from_secs(10)).await;
-    let code = mails
-        .iter()
-        .rev()
-        .find(|m| m.header("To").is_some_and(|t| t.contains(email)))
-        .unwrap()
-        .code()
-        .unwrap();
+    let code = wait_for_mail(smtp, |m| {
+        m.header("To").is_some_and(|t| t.contains(email)) && m.code().is_some()
+    })
+    .await
+    .code()
+    .unwrap();
     let res = c
         .post(app.url(&format!("/api/v1/registrations/{id}/confirm")))
         .json(&json!({ "code": code }))
@@ -80,6 +77,20 @@ async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> (reqwest::Cl
     assert_eq!(res.status(), 201);
     let csrf = csrf_of(app, &c).await;
     (c, csrf)
+}
+
+/// The first mail that satisfies `pred`, waiting up to 10 seconds for it.
+async fn wait_for_mail(
+    smtp: &MailServer,
+    pred: impl Fn(&kabinet_testkit::ReceivedMail) -> bool,
+) -> kabinet_testkit::ReceivedMail {
+    for _ in 0..200 {
+        if let Some(m) = smtp.messages().into_iter().find(|m| pred(m)) {
+            return m;
+        }
+        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    }
+    panic!("no such mail among {} received", smtp.messages().len());
 }
 
 async fn csrf_of(app: &TestApp, c: &reqwest::Client) -> String {
@@ -538,6 +549,141 @@ backend_test! {
         assert!(res.json::<Value>().await.unwrap()["detail"].as_str().unwrap().contains("единственный"));
         let h: Value = c.get(app.url("/api/v1/me/history")).send().await.unwrap().json().await.unwrap();
         assert_eq!(h["items"].as_array().unwrap().iter().filter(|i| i["field"] == "contact").count(), 2);
+        app.stop().await;
+    }
+}
+
+const PDF: &[u8] = b"%PDF-1.7\n% scan of the passport photo page\n%%EOF\n";
+
+fn form(fields: &[(&str, &str)], file: Option<(&str, &[u8])>) -> reqwest::multipart::Form {
+    let mut f = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        f = f.text(k.to_string(), v.to_string());
+    }
+    if let Some((name, bytes)) = file {
+        f = f.part(
+            name.to_owned(),
+            reqwest::multipart::Part::bytes(bytes.to_vec()).file_name("паспорт.pdf"),
+        );
+    }
+    f
+}
+
+backend_test! {
+    async fn identity_requests_with_a_scan_and_staff_decisions(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, None).await;
+        let (c, csrf) = register(&app, &smtp, "ident@example.ru").await;
+        let file = |fields: &[(&str, &str)], f: Option<(&str, &[u8])>| {
+            c.post(app.url("/api/v1/me/identity-requests")).header("X-CSRF-Token", csrf.clone()).multipart(form(fields, f)).send()
+        };
+        let res = file(&[("method", "in_person")], None).await.unwrap();
+        assert_eq!(res.status(), 409, "simplified accounts fill their data first");
+        assert_eq!(patch(&app, &c, &csrf, full()).await.status(), 200);
+
+        let res = file(&[("method", "video")], None).await.unwrap();
+        assert_eq!(res.status(), 422);
+        assert_eq!(fields(&res.json::<Value>().await.unwrap())[0].0, "scan");
+        let res = file(&[("method", "video")], Some(("scan", b"MZ\x90 not a document"))).await.unwrap();
+        assert_eq!(res.status(), 422);
+        assert!(fields(&res.json::<Value>().await.unwrap())[0].1.contains("PDF, JPEG и PNG"));
+        assert_eq!(file(&[("method", "by pigeon")], None).await.unwrap().status(), 422);
+        let res = file(&[("method", "video"), ("comment", "после 18:00")], Some(("scan", PDF))).await.unwrap();
+        assert_eq!(res.status(), 201);
+        let request_id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        assert_eq!(file(&[("method", "in_person")], None).await.unwrap().status(), 409, "one pending request");
+
+        let mine: Value = c.get(app.url("/api/v1/me/identity-requests")).send().await.unwrap().json().await.unwrap();
+        let item = &mine["items"][0];
+        assert_eq!((item["id"].as_str().unwrap(), item["status"].as_str().unwrap(), item["what"].as_str().unwrap()), (request_id.as_str(), "pending", "video"));
+        let file_id = item["file_id"].as_str().unwrap().to_owned();
+        let own = c.get(app.url(&format!("/api/v1/files/{file_id}"))).send().await.unwrap();
+        assert_eq!(own.status(), 200);
+        assert_eq!(own.headers()["content-type"], "application/pdf");
+        assert_eq!(own.bytes().await.unwrap().as_ref(), PDF);
+        let on_disk = std::fs::read(app.data_dir().join("files").join(&file_id)).unwrap();
+        assert!(!on_disk.windows(4).any(|w| w == b"%PDF"), "the scan is sealed on disk");
+
+        // Someone else cannot see it; staff who decide can, and that is audited.
+        let (other, _) = register(&app, &smtp, "other@example.ru").await;
+        assert_eq!(other.get(app.url(&format!("/api/v1/files/{file_id}"))).send().await.unwrap().status(), 404);
+        assert_eq!(other.get(app.url("/api/v1/staff/identity-requests")).send().await.unwrap().status(), 403);
+        let (op, op_csrf) = staff(&app, "op@kabinet.ru", "operator").await;
+        let queue: Value = op.get(app.url("/api/v1/staff/identity-requests")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(queue["items"].as_array().unwrap().len(), 1);
+        assert_eq!(op.get(app.url(&format!("/api/v1/files/{file_id}"))).send().await.unwrap().bytes().await.unwrap().as_ref(), PDF);
+        let mut conn = app.app.store.pool().acquire().await.unwrap();
+        let viewed: i64 = sqlx::query("SELECT COUNT(*) FROM audit_log WHERE action = 'files.viewed_by_staff'").fetch_one(&mut *conn).await.unwrap().get(0);
+        assert_eq!(viewed, 1);
+        drop(conn);
+
+        // Confirming the identity closes the request.
+        let id = me(&app, &c).await["account_id"].as_str().unwrap().to_owned();
+        let res = op.post(app.url(&format!("/api/v1/staff/accounts/{id}/confirm-identity"))).header("X-CSRF-Token", &op_csrf).json(&json!({ "method": "video", "comment": "сверено" })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let mine: Value = c.get(app.url("/api/v1/me/identity-requests")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(mine["items"][0]["status"], "confirmed");
+        let refuse = op.post(app.url(&format!("/api/v1/staff/identity-requests/{request_id}/refuse"))).header("X-CSRF-Token", &op_csrf).json(&json!({ "reason": "поздно" })).send().await.unwrap();
+        assert_eq!(refuse.status(), 409, "already decided");
+        app.stop().await;
+    }
+}
+
+backend_test! {
+    async fn confirmed_data_changes_by_request_and_staff_approval(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, None).await;
+        let (c, csrf) = register(&app, &smtp, "change@example.ru").await;
+        let file = |fields: &[(&str, &str)], f: Option<(&str, &[u8])>| {
+            c.post(app.url("/api/v1/me/change-requests")).header("X-CSRF-Token", csrf.clone()).multipart(form(fields, f)).send()
+        };
+        assert_eq!(patch(&app, &c, &csrf, full()).await.status(), 200);
+        assert_eq!(file(&[("last_name", "Смирнова"), ("reason", "брак")], Some(("document", PDF))).await.unwrap().status(), 409, "not confirmed: edit directly");
+        let (op, op_csrf) = staff(&app, "op2@kabinet.ru", "operator").await;
+        let id = me(&app, &c).await["account_id"].as_str().unwrap().to_owned();
+        op.post(app.url(&format!("/api/v1/staff/accounts/{id}/confirm-identity"))).header("X-CSRF-Token", &op_csrf).json(&json!({ "method": "in_person" })).send().await.unwrap();
+
+        let res = file(&[("last_name", "Смирнова")], None).await.unwrap();
+        assert_eq!(res.status(), 422);
+        let names: Vec<String> = fields(&res.json::<Value>().await.unwrap()).into_iter().map(|(f, _)| f).collect();
+        assert_eq!(names, ["reason", "document"]);
+        let res = file(&[("last_name", "Иванова"), ("reason", "ничего")], Some(("document", PDF))).await.unwrap();
+        assert_eq!(fields(&res.json::<Value>().await.unwrap())[0].1, "Измените хотя бы одно поле: фамилию, имя, отчество, дату рождения, паспорт или СНИЛС");
+        let res = file(&[("snils", "112-233-445 96"), ("reason", "опечатка")], Some(("document", PDF))).await.unwrap();
+        assert_eq!(fields(&res.json::<Value>().await.unwrap())[0].0, "snils");
+        let res = file(&[("last_name", "Смирнова"), ("reason", "вступила в брак")], Some(("document", PDF))).await.unwrap();
+        assert_eq!(res.status(), 201);
+        let change_id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        assert_eq!(me(&app, &c).await["last_name"], "Иванова", "nothing changes before staff decide");
+        let mine: Value = c.get(app.url("/api/v1/me/change-requests")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(mine["items"][0]["what"], "last_name");
+
+        // The sealed new values: no plain text of the request in the database.
+        assert!(!all_stored_text(&app).await.contains("Смирнова"));
+
+        let approve = |rid: String| op.post(app.url(&format!("/api/v1/staff/change-requests/{rid}/approve"))).header("X-CSRF-Token", op_csrf.clone()).send();
+        assert_eq!(approve(change_id.clone()).await.unwrap().status(), 200);
+        assert_eq!(approve(change_id.clone()).await.unwrap().status(), 409, "once");
+        let after = me(&app, &c).await;
+        assert_eq!((after["last_name"].as_str().unwrap(), after["level"].as_str().unwrap()), ("Смирнова", "confirmed"));
+        let h: Value = c.get(app.url("/api/v1/me/history")).send().await.unwrap().json().await.unwrap();
+        let entry = h["items"].as_array().unwrap().iter().find(|i| i["field"] == "last_name" && i["new_value"] == "Смирнова").unwrap();
+        assert_eq!((entry["old_value"].as_str().unwrap(), entry["actor_kind"].as_str().unwrap()), ("Иванова", "staff"));
+
+        // A refusal needs a reason and is told to the person.
+        let res = file(&[("first_name", "Марина"), ("reason", "ошибка в имени")], Some(("document", PDF))).await.unwrap();
+        let second = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let refuse = |body: Value| op.post(app.url(&format!("/api/v1/staff/change-requests/{second}/refuse"))).header("X-CSRF-Token", op_csrf.clone()).json(&body).send();
+        assert_eq!(refuse(json!({ "reason": " " })).await.unwrap().status(), 422);
+        assert_eq!(refuse(json!({ "reason": "документ нечитаем" })).await.unwrap().status(), 200);
+        assert_eq!(me(&app, &c).await["first_name"], "Мария");
+        let mut told = false;
+        for _ in 0..200 {
+            told = smtp.messages().iter().any(|m| m.body_text().contains("документ нечитаем"));
+            if told { break; }
+            tokio::time::sleep(StdDuration::from_millis(50)).await;
+        }
+        assert!(told, "the refusal reason reaches the person");
         app.stop().await;
     }
 }

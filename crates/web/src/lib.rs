@@ -9,6 +9,7 @@ pub mod metrics;
 pub mod middleware;
 pub mod pages;
 pub mod session;
+pub mod upload;
 
 use std::sync::Arc;
 
@@ -99,6 +100,18 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/profile", get(pages::profile::show))
         .route("/profile/history", get(pages::profile::history))
+        .route(
+            "/profile/identity",
+            get(pages::identity::identity_show)
+                .post(pages::identity::identity_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(upload::BODY_LIMIT)),
+        )
+        .route(
+            "/profile/change-request",
+            get(pages::identity::change_show)
+                .post(pages::identity::change_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(upload::BODY_LIMIT)),
+        )
         .route(
             "/profile/contacts",
             get(pages::profile::contacts).post(pages::profile::contacts_add),

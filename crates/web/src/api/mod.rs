@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod health;
+pub mod identity;
 pub mod json;
 pub mod mfa;
 pub mod profile;
@@ -56,7 +57,17 @@ use crate::error::{Problem, ProblemField};
         profile::contacts,
         profile::add_contact,
         profile::confirm_contact,
-        profile::remove_contact
+        profile::remove_contact,
+        identity::file_identity_request,
+        identity::my_identity_requests,
+        identity::file_change_request,
+        identity::my_change_requests,
+        identity::download,
+        identity::identity_queue,
+        identity::change_queue,
+        identity::refuse_identity,
+        identity::approve_change,
+        identity::refuse_change
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -118,6 +129,40 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/me/contacts/confirm",
             post(profile::confirm_contact),
+        )
+        .route(
+            "/api/v1/me/identity-requests",
+            get(identity::my_identity_requests)
+                .post(identity::file_identity_request)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::BODY_LIMIT,
+                )),
+        )
+        .route(
+            "/api/v1/me/change-requests",
+            get(identity::my_change_requests)
+                .post(identity::file_change_request)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::BODY_LIMIT,
+                )),
+        )
+        .route("/api/v1/files/{id}", get(identity::download))
+        .route(
+            "/api/v1/staff/identity-requests",
+            get(identity::identity_queue),
+        )
+        .route(
+            "/api/v1/staff/identity-requests/{id}/refuse",
+            post(identity::refuse_identity),
+        )
+        .route("/api/v1/staff/change-requests", get(identity::change_queue))
+        .route(
+            "/api/v1/staff/change-requests/{id}/approve",
+            post(identity::approve_change),
+        )
+        .route(
+            "/api/v1/staff/change-requests/{id}/refuse",
+            post(identity::refuse_change),
         )
         .route(
             "/api/v1/me/contacts/{id}",

@@ -5,6 +5,7 @@ pub mod api_docs;
 pub mod assets;
 pub mod auth;
 pub mod home;
+pub mod identity;
 pub mod mfa;
 pub mod profile;
 

@@ -40,6 +40,7 @@ pub struct Section {
 struct ProfilePage<'a> {
     l: Layout<'a>,
     level: String,
+    level_code: String,
     level_note: Option<String>,
     missing: Vec<String>,
     confirmed: bool,
@@ -126,6 +127,7 @@ pub async fn show(State(state): State<AppState>, visit: Visit) -> Response {
     let page = ProfilePage {
         l: Layout::for_visit(&state, &visit),
         level: state.i18n.t(&format!("level-{}", p.level)),
+        level_code: p.level.clone(),
         level_note: p.level_note.clone(),
         missing: p
             .missing_for_standard()

@@ -1,0 +1,167 @@
+//! Uploaded documents (passport scans and the like): checked by their content
+//! (PDF, JPEG, PNG only, at most [`MAX_BYTES`]), sealed with the encryption keys
+//! (a scan is passport data) and kept under `<data_dir>/files/<id>`.
+//!
+//! The file is written before its row is committed and removed again when the
+//! transaction fails, so neither a row without a file nor a stray file is left.
+
+use std::path::PathBuf;
+
+use kabinet_store::Conn;
+use kabinet_store::requests::{self, FileRecord};
+use sha2::{Digest, Sha256};
+
+use crate::{App, AppError, FieldError};
+
+/// The largest upload accepted: 10 MiB.
+pub const MAX_BYTES: usize = 10 * 1024 * 1024;
+
+/// A file as received.
+#[derive(Clone, Debug)]
+pub struct Upload {
+    /// The name it had on the user's device.
+    pub file_name: String,
+    /// The content.
+    pub bytes: Vec<u8>,
+}
+
+/// The content type told by the first bytes; `None` for anything else.
+pub fn sniff(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if bytes.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else if bytes.starts_with(&[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A]) {
+        Some("image/png")
+    } else {
+        None
+    }
+}
+
+/// Checks an upload; the errors are on `field`.
+pub fn check(upload: &Upload, field: &str) -> Result<&'static str, AppError> {
+    let fail = |key| AppError::Validation(vec![FieldError::new(field, key)]);
+    if upload.bytes.is_empty() {
+        return Err(fail("file-empty"));
+    }
+    if upload.bytes.len() > MAX_BYTES {
+        return Err(fail("file-too-big"));
+    }
+    sniff(&upload.bytes).ok_or_else(|| fail("file-type"))
+}
+
+fn path(app: &App, id: &str) -> PathBuf {
+    app.settings.files_dir().join(id)
+}
+
+fn place(id: &str) -> String {
+    format!("files:{id}")
+}
+
+/// A stored file; remove it with [`Stored::discard`] when the transaction fails.
+#[derive(Debug)]
+pub struct Stored {
+    /// Its record (already inserted in the caller's transaction).
+    pub record: FileRecord,
+    path: PathBuf,
+}
+
+impl Stored {
+    /// Removes the written file (the transaction did not commit).
+    pub async fn discard(self) {
+        let _ = tokio::fs::remove_file(&self.path).await;
+    }
+}
+
+/// Seals and writes an upload and records it in the caller's transaction.
+pub async fn store(
+    app: &App,
+    conn: &mut Conn,
+    account_id: &str,
+    purpose: &str,
+    upload: &Upload,
+    field: &str,
+) -> Result<Stored, AppError> {
+    let content_type = check(upload, field)?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let sealed = app
+        .keys
+        .seal_bytes(&place(&id), &upload.bytes)
+        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+    let dir = app.settings.files_dir();
+    let target = path(app, &id);
+    let tmp = dir.join(format!("{id}.part"));
+    let io = |e: std::io::Error| {
+        AppError::Store(kabinet_store::StoreError::Corrupt(format!("files: {e}")))
+    };
+    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
+    tokio::fs::write(&tmp, &sealed).await.map_err(io)?;
+    tokio::fs::rename(&tmp, &target).await.map_err(io)?;
+    let name: String = upload
+        .file_name
+        .chars()
+        .filter(|c| !c.is_control() && !matches!(c, '/' | '\\'))
+        .take(200)
+        .collect();
+    let record = FileRecord {
+        id,
+        account_id: account_id.to_owned(),
+        purpose: purpose.to_owned(),
+        file_name: if name.trim().is_empty() {
+            "document".to_owned()
+        } else {
+            name
+        },
+        content_type: content_type.to_owned(),
+        size: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
+        sha256: hex::encode(Sha256::digest(&upload.bytes)),
+        created_at: app.clock.now(),
+    };
+    if let Err(e) = requests::insert_file(conn, &record).await {
+        let _ = tokio::fs::remove_file(&target).await;
+        return Err(e.into());
+    }
+    Ok(Stored {
+        record,
+        path: target,
+    })
+}
+
+/// Reads a file's content (opened) and its record.
+pub async fn read(app: &App, record: &FileRecord) -> Result<Vec<u8>, AppError> {
+    let sealed = tokio::fs::read(path(app, &record.id)).await.map_err(|e| {
+        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
+            "files/{}: {e}",
+            record.id
+        )))
+    })?;
+    app.keys
+        .open_bytes(&place(&record.id), &sealed)
+        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))
+}
+
+/// Removes a file's content from disk (erasure); the row goes with its account.
+pub async fn erase(app: &App, id: &str) {
+    let _ = tokio::fs::remove_file(path(app, id)).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn types_are_told_by_content() {
+        assert_eq!(sniff(b"%PDF-1.4 ..."), Some("application/pdf"));
+        assert_eq!(sniff(&[0xFF, 0xD8, 0xFF, 0xE0]), Some("image/jpeg"));
+        assert_eq!(sniff(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(sniff(b"MZ\x90\x00"), None);
+        assert_eq!(sniff(b"<html>"), None);
+        let up = |bytes: Vec<u8>| Upload {
+            file_name: "x".into(),
+            bytes,
+        };
+        assert!(check(&up(vec![]), "file").is_err());
+        assert!(check(&up(b"%PDF-".repeat(MAX_BYTES / 5 + 1)), "file").is_err());
+        assert!(check(&up(b"%PDF-1.7".to_vec()), "file").is_ok());
+    }
+}
