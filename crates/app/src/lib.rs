@@ -18,6 +18,7 @@ pub mod i18n;
 pub mod identity;
 pub mod notify;
 pub mod ops;
+pub mod privacy;
 pub mod profile;
 pub mod registry;
 pub mod settings;

@@ -358,6 +358,8 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "contact-already-yours",
     "contact-taken",
     "contact-last",
+    "privacy-staff-close",
+    "privacy-confirm-required",
 ];
 
 fn opt(text: &str) -> Option<&str> {

@@ -117,6 +117,9 @@ pub struct Settings {
     pub encryption_key_file: Option<PathBuf>,
     /// The external identity registry (`registry_url`); unset: the built-in check.
     pub registry_url: Option<String>,
+    /// Days a closed account's personal data is kept before `kabinet maintenance`
+    /// erases it, and delivered messages are kept (`privacy.retention_days`).
+    pub retention_days: u32,
 }
 
 /// `password.*`
@@ -196,6 +199,7 @@ impl fmt::Debug for Settings {
                 "registry_url",
                 &self.registry_url.as_deref().map(redact_url),
             )
+            .field("retention_days", &self.retention_days)
             .finish()
     }
 }
@@ -274,6 +278,7 @@ pub const KEYS: &[&str] = &[
     "encryption.keys",
     "encryption.key_file",
     "registry_url",
+    "privacy.retention_days",
 ];
 
 /// The name of the environment variable for a key.
@@ -537,6 +542,9 @@ impl Settings {
             encryption_key_file: src
                 .get("encryption.key_file", |s| parse_text(s).map(PathBuf::from))?,
             registry_url: src.get("registry_url", parse_http_url)?,
+            retention_days: src
+                .get("privacy.retention_days", parse_number(0, 3650))?
+                .unwrap_or(30),
             data_dir,
         })
     }

@@ -54,6 +54,9 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// Erase closed accounts past `privacy.retention_days` and old delivered messages
+    /// (run daily, e.g. from cron or a systemd timer).
+    Maintenance,
     /// Encryption keys of personal identifiers.
     Keys {
         #[command(subcommand)]
@@ -267,6 +270,22 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
             match kabinet_app::crypto::new_key_line(&id) {
                 Ok(line) => {
                     println!("{line}");
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, 1),
+            }
+        }
+        Command::Maintenance => {
+            let app = match server::open(settings, Arc::new(SystemClock)).await {
+                Ok(app) => app,
+                Err(e) => return start_failure(e),
+            };
+            match kabinet_app::privacy::maintenance(&app).await {
+                Ok(done) => {
+                    println!(
+                        "Erased {} closed accounts; deleted {} old delivered messages.",
+                        done.erased, done.messages_pruned
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e, 1),

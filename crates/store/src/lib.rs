@@ -14,6 +14,7 @@ mod error;
 pub mod mfa;
 pub mod migrate;
 pub mod outbox;
+pub mod privacy;
 pub mod profiles;
 pub mod requests;
 pub mod sessions;

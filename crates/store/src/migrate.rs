@@ -57,6 +57,11 @@ const SQLITE: &[Migration] = &[
         name: "requests",
         sql: include_str!("../migrations/sqlite/0007_requests.sql"),
     },
+    Migration {
+        version: 8,
+        name: "closing",
+        sql: include_str!("../migrations/sqlite/0008_closing.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -94,6 +99,11 @@ const POSTGRES: &[Migration] = &[
         version: 7,
         name: "requests",
         sql: include_str!("../migrations/postgres/0007_requests.sql"),
+    },
+    Migration {
+        version: 8,
+        name: "closing",
+        sql: include_str!("../migrations/postgres/0008_closing.sql"),
     },
 ];
 

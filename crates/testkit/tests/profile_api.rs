@@ -51,6 +51,7 @@ fn client() -> reqwest::Client {
 /// Registers `email` with its own cookie jar and returns the signed-in client and its CSRF token.
 async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> (reqwest::Client, String) {
     let c = client();
+    let seen = smtp.messages().len();
     let res = c
         .post(app.url("/api/v1/registrations"))
         .json(&json!({ "contact": email, "password": PASSWORD }))
@@ -62,7 +63,7 @@ async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> (reqwest::Cl
         .as_str()
         .unwrap()
         .to_owned();
-    let code = wait_for_mail(smtp, |m| {
+    let code = wait_for_mail_after(smtp, seen, |m| {
         m.header("To").is_some_and(|t| t.contains(email)) && m.code().is_some()
     })
     .await
@@ -79,13 +80,28 @@ async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> (reqwest::Cl
     (c, csrf)
 }
 
-/// The first mail that satisfies `pred`, waiting up to 10 seconds for it.
+/// The latest mail that satisfies `pred`, waiting up to 10 seconds for one.
 async fn wait_for_mail(
     smtp: &MailServer,
     pred: impl Fn(&kabinet_testkit::ReceivedMail) -> bool,
 ) -> kabinet_testkit::ReceivedMail {
+    wait_for_mail_after(smtp, 0, pred).await
+}
+
+/// As [`wait_for_mail`], among the mails received after the first `after`.
+async fn wait_for_mail_after(
+    smtp: &MailServer,
+    after: usize,
+    pred: impl Fn(&kabinet_testkit::ReceivedMail) -> bool,
+) -> kabinet_testkit::ReceivedMail {
     for _ in 0..200 {
-        if let Some(m) = smtp.messages().into_iter().find(|m| pred(m)) {
+        if let Some(m) = smtp
+            .messages()
+            .into_iter()
+            .skip(after)
+            .rev()
+            .find(|m| pred(m))
+        {
             return m;
         }
         tokio::time::sleep(StdDuration::from_millis(50)).await;
@@ -325,8 +341,7 @@ async fn all_stored_text(app: &TestApp) -> String {
         for row in &rows {
             for i in 0..row.len() {
                 if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
-                    out.push_str(&text);
-                    out.push('\n');
+                    out.push_str(&format!("{table}: {text}\n"));
                 }
             }
         }
@@ -684,6 +699,88 @@ backend_test! {
             tokio::time::sleep(StdDuration::from_millis(50)).await;
         }
         assert!(told, "the refusal reason reaches the person");
+        app.stop().await;
+    }
+}
+
+backend_test! {
+    async fn export_everything_then_close_and_erase(backend) {
+        let smtp = MailServer::start();
+        let app = TestApp::spawn_with(backend, TestOptions {
+            worker: true,
+            manual_clock: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+                ("KABINET_PRIVACY_RETENTION_DAYS".into(), "30".into()),
+            ],
+            ..TestOptions::default()
+        }).await;
+        let clock = app.clock.clone().unwrap();
+        let (c, csrf) = register(&app, &smtp, "leaving@example.ru").await;
+        assert_eq!(patch(&app, &c, &csrf, full()).await.status(), 200);
+        let res = c.post(app.url("/api/v1/me/identity-requests")).header("X-CSRF-Token", &csrf)
+            .multipart(form(&[("method", "video")], Some(("scan", PDF)))).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let account_id = me(&app, &c).await["account_id"].as_str().unwrap().to_owned();
+
+        // The archive holds everything, readable and as JSON, with the files.
+        let res = c.get(app.url("/api/v1/me/export")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "application/zip");
+        let bytes = res.bytes().await.unwrap().to_vec();
+        let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+        let read = |archive: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str| {
+            let mut out = Vec::new();
+            std::io::Read::read_to_end(&mut archive.by_name(name).unwrap(), &mut out).unwrap();
+            out
+        };
+        let doc: Value = serde_json::from_slice(&read(&mut archive, "kabinet-data.json")).unwrap();
+        assert_eq!(doc["account"]["id"], account_id.as_str());
+        assert_eq!(doc["profile"]["snils"], "11223344595");
+        assert_eq!(doc["profile"]["passport"]["number"], "654321");
+        assert_eq!(doc["contacts"][0]["value"], "leaving@example.ru");
+        assert!(doc["history"].as_array().unwrap().len() >= 7);
+        assert!(!doc["sessions"].as_array().unwrap().is_empty());
+        assert_eq!(doc["identity_requests"][0]["status"], "pending");
+        assert!(doc["audit"].as_array().unwrap().iter().any(|a| a["action"] == "profile.updated"));
+        assert!(doc["messages"].as_array().unwrap().iter().any(|m| m["content"].to_string().contains("персональные данные")), "{}", doc["messages"]);
+        let in_archive = doc["files"][0]["in_archive"].as_str().unwrap().to_owned();
+        assert_eq!(read(&mut archive, &in_archive), PDF);
+        let html = String::from_utf8(read(&mut archive, "kabinet-data.html")).unwrap();
+        assert!(html.contains("Личные данные") && html.contains("Иванова") && html.contains("lang=\"ru\""));
+        assert_eq!(client().get(app.url("/api/v1/me/export")).send().await.unwrap().status(), 401);
+
+        // Closing needs a recent password.
+        clock.advance(time::Duration::minutes(11));
+        let close = || c.delete(app.url("/api/v1/me")).header("X-CSRF-Token", csrf.clone()).send();
+        assert_eq!(close().await.unwrap().status(), 403);
+        let reauth = c.post(app.url("/api/v1/session/reauth")).header("X-CSRF-Token", &csrf).json(&json!({ "password": PASSWORD })).send().await.unwrap();
+        assert_eq!(reauth.status(), 204);
+        assert_eq!(close().await.unwrap().status(), 204);
+        assert_eq!(c.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401, "the session ended");
+        assert_eq!(sign_in(&app, "leaving@example.ru").await, 401);
+        assert_eq!(sign_in(&app, "112-233-445 95").await, 401);
+        wait_for_mail(&smtp, |m| m.body_text().contains("учётная запись в личном кабинете удалена")).await;
+
+        // Within the retention period nothing is erased; after it, everything personal is.
+        let file_id = doc["files"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(kabinet_app::privacy::maintenance(&app.app).await.unwrap().erased, 0);
+        clock.advance(time::Duration::days(30));
+        let done = kabinet_app::privacy::maintenance(&app.app).await.unwrap();
+        assert_eq!(done.erased, 1);
+        assert_eq!(kabinet_app::privacy::maintenance(&app.app).await.unwrap().erased, 0, "once");
+        assert!(!app.data_dir().join("files").join(&file_id).exists(), "the scan is gone from disk");
+        let text = all_stored_text(&app).await;
+        for gone in ["Иванова", "Петровна", "leaving@example.ru", "ул. Мясницкая"] {
+            // The audit log is kept (docs/privacy.md): failed sign-ins name the login typed.
+            let lines: Vec<&str> = text.lines().filter(|l| l.contains(gone) && !l.starts_with("audit_log:")).collect();
+            assert!(lines.is_empty(), "{gone} left after erasure: {lines:?}");
+        }
+        assert!(text.contains("privacy.erased") && text.contains(&format!("account:{account_id}")), "the audit log stays");
+        // The e-mail is free for a new account.
+        let (_again, _) = register(&app, &smtp, "leaving@example.ru").await;
         app.stop().await;
     }
 }

@@ -100,6 +100,9 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/profile", get(pages::profile::show))
         .route("/profile/history", get(pages::profile::history))
+        .route("/profile/data", get(pages::profile::data))
+        .route("/profile/data/export", get(pages::profile::data_export))
+        .route("/profile/data/close", post(pages::profile::data_close))
         .route(
             "/profile/identity",
             get(pages::identity::identity_show)

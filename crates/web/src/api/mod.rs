@@ -67,7 +67,9 @@ use crate::error::{Problem, ProblemField};
         identity::change_queue,
         identity::refuse_identity,
         identity::approve_change,
-        identity::refuse_change
+        identity::refuse_change,
+        profile::export,
+        profile::close
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -120,7 +122,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/session/reauth", post(mfa::reauth))
         .route("/api/v1/me/mfa/totp", post(mfa::start).delete(mfa::disable))
         .route("/api/v1/me/mfa/totp/confirm", post(mfa::confirm))
-        .route("/api/v1/me", get(profile::get_me).patch(profile::patch_me))
+        .route(
+            "/api/v1/me",
+            get(profile::get_me)
+                .patch(profile::patch_me)
+                .delete(profile::close),
+        )
+        .route("/api/v1/me/export", get(profile::export))
         .route("/api/v1/me/history", get(profile::history))
         .route(
             "/api/v1/me/contacts",

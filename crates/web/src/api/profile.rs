@@ -464,3 +464,56 @@ pub async fn remove_contact(
     kabinet_app::contacts::remove(&state.app, &visit.ctx, who, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// «Скачать мои данные» (PR-6): a ZIP with `kabinet-data.json`, `kabinet-data.html`
+/// and the uploaded files.
+#[utoipa::path(get, path = "/api/v1/me/export", tag = "profile",
+    summary = "Скачать все мои данные (ZIP)",
+    responses(
+        (status = 200, description = "The archive", content_type = "application/zip"),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn export(
+    State(state): State<AppState>,
+    visit: Visit,
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse as _;
+    let who = visit.require()?;
+    let bytes = kabinet_app::privacy::export(&state.app, &visit.ctx, who).await?;
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/zip"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"kabinet-data.zip\"",
+            ),
+            (axum::http::header::CACHE_CONTROL, "private, no-store"),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+/// «Удалить учётную запись» (PR-6): needs a recent password entry. The account stops
+/// signing in at once; its personal data is erased after `privacy.retention_days`.
+#[utoipa::path(delete, path = "/api/v1/me", tag = "profile",
+    summary = "Удалить учётную запись",
+    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses(
+        (status = 204, description = "Closed; the session is over"),
+        (status = 403, description = "The password must be entered again first, or a staff account", body = Problem, content_type = "application/problem+json")
+    ))]
+pub async fn close(
+    State(state): State<AppState>,
+    visit: Visit,
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse as _;
+    let who = visit.require_with_csrf_header()?;
+    kabinet_app::privacy::close_account(&state.app, &visit.ctx, who).await?;
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().append(
+        axum::http::header::SET_COOKIE,
+        crate::session::clear_session_cookie(&visit.headers, &state),
+    );
+    Ok(response)
+}
