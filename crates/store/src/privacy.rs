@@ -141,24 +141,6 @@ pub async fn close(
     Ok(())
 }
 
-/// When the account was closed, if it was.
-pub async fn closed_at(
-    conn: &mut Conn,
-    account_id: &str,
-) -> Result<Option<OffsetDateTime>, StoreError> {
-    let row = sqlx::query("SELECT closed_at FROM accounts WHERE id = $1")
-        .bind(account_id)
-        .fetch_optional(&mut *conn)
-        .await?;
-    Ok(row
-        .map(|r| r.try_get::<Option<String>, _>(0))
-        .transpose()?
-        .flatten()
-        .as_deref()
-        .map(ts::parse)
-        .transpose()?)
-}
-
 /// Closed accounts not yet erased, closed at or before `before`.
 pub async fn due_for_erasure(
     conn: &mut Conn,
