@@ -258,6 +258,14 @@ impl Keyring {
             .map_err(|_| CryptoError::Damaged(id.to_owned()))
     }
 
+    /// Whether sealed bytes ([`Keyring::seal_bytes`]) are under an older key.
+    pub fn is_stale_bytes(&self, stored: &[u8]) -> bool {
+        let Some((&len, rest)) = stored.split_first() else {
+            return false;
+        };
+        rest.get(..usize::from(len)) != Some(self.current_id().as_bytes())
+    }
+
     /// Whether a stored value is sealed under an older key than the current one.
     pub fn is_stale(&self, stored: &str) -> bool {
         stored.split_once(':').map(|(id, _)| id) != Some(self.current_id())

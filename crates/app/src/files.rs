@@ -140,6 +140,37 @@ pub async fn read(app: &App, record: &FileRecord) -> Result<Vec<u8>, AppError> {
         .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))
 }
 
+/// Re-seals a file under the current key when it is under an older one; true when
+/// it did (`kabinet keys rotate`). The new content replaces the old atomically.
+pub async fn reseal(app: &App, record: &FileRecord) -> Result<bool, AppError> {
+    let io = |e: std::io::Error| {
+        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
+            "files/{}: {e}",
+            record.id
+        )))
+    };
+    let target = path(app, &record.id);
+    let sealed = tokio::fs::read(&target).await.map_err(io)?;
+    if !app.keys.is_stale_bytes(&sealed) {
+        return Ok(false);
+    }
+    let crypto = |e: crate::crypto::CryptoError| {
+        AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
+    };
+    let plain = app
+        .keys
+        .open_bytes(&place(&record.id), &sealed)
+        .map_err(crypto)?;
+    let fresh = app
+        .keys
+        .seal_bytes(&place(&record.id), &plain)
+        .map_err(crypto)?;
+    let tmp = app.settings.files_dir().join(format!("{}.part", record.id));
+    tokio::fs::write(&tmp, &fresh).await.map_err(io)?;
+    tokio::fs::rename(&tmp, &target).await.map_err(io)?;
+    Ok(true)
+}
+
 /// Removes a file's content from disk (erasure); the row goes with its account.
 pub async fn erase(app: &App, id: &str) {
     let _ = tokio::fs::remove_file(path(app, id)).await;

@@ -1080,12 +1080,27 @@ pub async fn confirm_identity(
     Ok(())
 }
 
-/// Re-seals every identifier sealed under an older key with the current one, in
-/// batches; returns how many profiles were re-sealed (`kabinet keys rotate`).
-pub async fn rotate_keys(app: &App) -> Result<usize, AppError> {
+/// What `kabinet keys rotate` re-sealed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Rotated {
+    /// Profiles (passport, СНИЛС, ИНН).
+    pub profiles: usize,
+    /// Change requests (their new values).
+    pub change_requests: usize,
+    /// Uploaded files.
+    pub files: usize,
+}
+
+/// Re-seals everything sealed under an older key with the current one, in batches:
+/// profiles, change requests and uploaded files (`kabinet keys rotate`). Safe to run
+/// again; an interrupted run continues where it stopped.
+pub async fn rotate_keys(app: &App) -> Result<Rotated, AppError> {
     let current = app.keys.current_id().to_owned();
+    let corrupt = |e: crate::crypto::CryptoError| {
+        AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
+    };
+    let mut done = Rotated::default();
     let mut after = String::new();
-    let mut done = 0;
     loop {
         let mut tx = app.store.begin().await?;
         let batch = profiles::stale_sealed(&mut tx, &current, &after, 200).await?;
@@ -1103,20 +1118,62 @@ pub async fn rotate_keys(app: &App) -> Result<usize, AppError> {
             let mut fresh = to_row(app, &row.account_id, &profile)?;
             fresh.level_note = row.level_note.clone();
             profiles::put(&mut tx, &fresh, now).await?;
-            done += 1;
+            done.profiles += 1;
         }
-        audit_event(
-            &mut tx,
-            &Ctx::system(),
-            now,
-            "cli",
-            "keys.rotated",
-            "profiles",
-            json!({ "count": batch.len(), "key": current }),
-        )
-        .await?;
         tx.commit().await?;
     }
+    let mut after = String::new();
+    loop {
+        let mut tx = app.store.begin().await?;
+        let batch = requests::stale_change_requests(&mut tx, &current, &after, 200).await?;
+        let Some((last, _)) = batch.last() else {
+            tx.commit().await?;
+            break;
+        };
+        after = last.clone();
+        for (id, sealed) in &batch {
+            let place = format!("change_requests:{id}");
+            let plain = app.keys.open(&place, sealed).map_err(corrupt)?;
+            requests::set_change_sealed(
+                &mut tx,
+                id,
+                &app.keys.seal(&place, &plain).map_err(corrupt)?,
+            )
+            .await?;
+            done.change_requests += 1;
+        }
+        tx.commit().await?;
+    }
+    let mut after = String::new();
+    loop {
+        let mut conn = app
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(kabinet_store::StoreError::from)?;
+        let batch = requests::files_after(&mut conn, &after, 200).await?;
+        drop(conn);
+        let Some(last) = batch.last() else { break };
+        after = last.id.clone();
+        for record in &batch {
+            if crate::files::reseal(app, record).await? {
+                done.files += 1;
+            }
+        }
+    }
+    let mut tx = app.store.begin().await?;
+    audit_event(
+        &mut tx,
+        &Ctx::system(),
+        app.clock.now(),
+        "cli",
+        "keys.rotated",
+        "keys",
+        json!({ "key": current, "profiles": done.profiles, "change_requests": done.change_requests, "files": done.files }),
+    )
+    .await?;
+    tx.commit().await?;
     Ok(done)
 }
 

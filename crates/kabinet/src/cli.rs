@@ -301,8 +301,11 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
             match kabinet_app::profile::rotate_keys(&app).await {
                 Ok(n) => {
                     println!(
-                        "Re-encrypted {n} profiles with the key {}.",
-                        app.keys.current_id()
+                        "Re-encrypted with the key {}: {} profiles, {} change requests, {} files.",
+                        app.keys.current_id(),
+                        n.profiles,
+                        n.change_requests,
+                        n.files
                     );
                     ExitCode::SUCCESS
                 }

@@ -258,3 +258,58 @@ pub async fn decide(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Up to `limit` change requests, after the id `after`, whose sealed values are not
+/// under the key `current` (for `kabinet keys rotate`): `(id, sealed)`.
+pub async fn stale_change_requests(
+    conn: &mut Conn,
+    current: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, changes_sealed FROM change_requests WHERE id > $1 AND changes_sealed NOT LIKE $2 \
+         ORDER BY id LIMIT $3",
+    )
+    .bind(after)
+    .bind(format!("{current}:%"))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Replaces a change request's sealed values.
+pub async fn set_change_sealed(conn: &mut Conn, id: &str, sealed: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE change_requests SET changes_sealed = $2 WHERE id = $1")
+        .bind(id)
+        .bind(sealed)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Up to `limit` file records after the id `after`, in id order.
+pub async fn files_after(
+    conn: &mut Conn,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<FileRecord>, StoreError> {
+    let ids: Vec<String> = sqlx::query("SELECT id FROM files WHERE id > $1 ORDER BY id LIMIT $2")
+        .bind(after)
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(f) = get_file(conn, &id).await? {
+            out.push(f);
+        }
+    }
+    Ok(out)
+}

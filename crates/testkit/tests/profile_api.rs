@@ -784,3 +784,70 @@ backend_test! {
         app.stop().await;
     }
 }
+
+backend_test! {
+    async fn keys_rotate_and_the_old_key_can_go(backend) {
+        use kabinet_app::crypto::new_key_line;
+        let [index, k1, k2] = ["index", "k1", "k2"].map(|id| new_key_line(id).unwrap());
+        let smtp = MailServer::start();
+        let app = TestApp::spawn_with(backend, TestOptions {
+            worker: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+                ("KABINET_ENCRYPTION_KEYS".into(), format!("{index};{k1}")),
+            ],
+            ..TestOptions::default()
+        }).await;
+        let (c, csrf) = register(&app, &smtp, "rotate@example.ru").await;
+        assert_eq!(patch(&app, &c, &csrf, full()).await.status(), 200);
+        let res = c.post(app.url("/api/v1/me/identity-requests")).header("X-CSRF-Token", &csrf)
+            .multipart(form(&[("method", "video")], Some(("scan", PDF)))).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let (op, op_csrf) = staff(&app, "rot@kabinet.ru", "operator").await;
+        let id = me(&app, &c).await["account_id"].as_str().unwrap().to_owned();
+        op.post(app.url(&format!("/api/v1/staff/accounts/{id}/confirm-identity"))).header("X-CSRF-Token", &op_csrf).json(&json!({ "method": "video" })).send().await.unwrap();
+        let res = c.post(app.url("/api/v1/me/change-requests")).header("X-CSRF-Token", &csrf)
+            .multipart(form(&[("last_name", "Смирнова"), ("reason", "брак")], Some(("document", PDF)))).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let before = me(&app, &c).await;
+
+        // The same database and files with k2 added as the current key.
+        let open = |keys: String| {
+            let env = vec![
+                ("KABINET_DATA_DIR".to_owned(), app.data_dir().display().to_string()),
+                ("KABINET_DATABASE_URL".to_owned(), app.app.settings.database_url().to_owned()),
+                ("KABINET_LISTEN".to_owned(), "127.0.0.1:0".to_owned()),
+                ("KABINET_WORKER".to_owned(), "false".to_owned()),
+                ("KABINET_ENCRYPTION_KEYS".to_owned(), keys),
+            ];
+            let settings = std::sync::Arc::new(kabinet_app::Settings::load(None, env).unwrap());
+            async move { kabinet::server::open(settings, std::sync::Arc::new(kabinet_app::SystemClock)).await.unwrap() }
+        };
+        let rotating = open(format!("{index};{k1};{k2}")).await;
+        let done = kabinet_app::profile::rotate_keys(&rotating).await.unwrap();
+        assert_eq!((done.profiles, done.change_requests, done.files), (1, 1, 2));
+        let again = kabinet_app::profile::rotate_keys(&rotating).await.unwrap();
+        assert_eq!((again.profiles, again.change_requests, again.files), (0, 0, 0), "nothing left under k1");
+        let text = all_stored_text(&app).await;
+        assert!(text.contains("profiles: k2:") && !text.contains("profiles: k1:"));
+
+        // Without k1 at all, everything still opens: the data, the scan, the request.
+        let without_k1 = open(format!("{index};{k2}")).await;
+        let listener = kabinet::server::bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let server = kabinet::server::start(without_k1.clone(), listener).await.unwrap();
+        let url = |p: &str| format!("http://{}{p}", server.addr());
+        let after: Value = c.get(url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
+        assert_eq!(after, before);
+        let mine: Value = c.get(url("/api/v1/me/identity-requests")).send().await.unwrap().json().await.unwrap();
+        let file_id = mine["items"][0]["file_id"].as_str().unwrap();
+        assert_eq!(c.get(url(&format!("/api/v1/files/{file_id}"))).send().await.unwrap().bytes().await.unwrap().as_ref(), PDF);
+        let queue: Value = op.get(url("/api/v1/staff/change-requests")).send().await.unwrap().json().await.unwrap();
+        let change = queue["items"][0]["id"].as_str().unwrap();
+        let res = op.post(url(&format!("/api/v1/staff/change-requests/{change}/approve"))).header("X-CSRF-Token", &op_csrf).send().await.unwrap();
+        assert_eq!(res.status(), 200, "the re-sealed request opens");
+        server.shutdown().await;
+        app.stop().await;
+    }
+}
