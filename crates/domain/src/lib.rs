@@ -6,6 +6,9 @@
 
 pub mod access;
 pub mod account;
+pub mod application;
+pub mod calendar;
+pub mod form;
 pub mod ids;
 pub mod login;
 pub mod password;
