@@ -200,6 +200,8 @@ pub const PREFILL_BINDINGS: &[&str] = &[
     "profile.passport.issuer_code",
     "profile.address.registration",
     "profile.address.postal",
+    "profile.email",
+    "profile.phone",
 ];
 
 /// Passport fields as typed.

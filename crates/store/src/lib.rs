@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod audit;
+pub mod catalog;
 pub mod codes;
 mod db;
 mod error;

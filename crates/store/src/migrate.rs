@@ -62,6 +62,11 @@ const SQLITE: &[Migration] = &[
         name: "closing",
         sql: include_str!("../migrations/sqlite/0008_closing.sql"),
     },
+    Migration {
+        version: 9,
+        name: "catalog",
+        sql: include_str!("../migrations/sqlite/0009_catalog.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -104,6 +109,11 @@ const POSTGRES: &[Migration] = &[
         version: 8,
         name: "closing",
         sql: include_str!("../migrations/postgres/0008_closing.sql"),
+    },
+    Migration {
+        version: 9,
+        name: "catalog",
+        sql: include_str!("../migrations/postgres/0009_catalog.sql"),
     },
 ];
 
