@@ -387,18 +387,109 @@ pub async fn import_dir(
         .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     paths.sort();
+    let mut sources = Vec::with_capacity(paths.len());
+    for path in paths {
+        match std::fs::read_to_string(&path) {
+            Ok(s) => sources.push((path, s)),
+            Err(e) => return Err(Ok(io(&path, e))),
+        }
+    }
+    if sources.is_empty() {
+        return Err(Ok(vec![CatalogError {
+            file: dir.to_owned(),
+            line: None,
+            message: "no service definitions (*.toml) here".into(),
+        }]));
+    }
+    import_sources(app, ctx, &sources).await
+}
+
+/// The demo catalog, built into the binary (`catalog/` of the source tree).
+pub const DEMO: &[(&str, &str)] = &[
+    (
+        "calendar.toml",
+        include_str!("../../../catalog/calendar.toml"),
+    ),
+    (
+        "appeal-complaint.toml",
+        include_str!("../../../catalog/appeal-complaint.toml"),
+    ),
+    (
+        "appeal-question.toml",
+        include_str!("../../../catalog/appeal-question.toml"),
+    ),
+    (
+        "appeal-status-certificate.toml",
+        include_str!("../../../catalog/appeal-status-certificate.toml"),
+    ),
+    (
+        "education-certificate.toml",
+        include_str!("../../../catalog/education-certificate.toml"),
+    ),
+    (
+        "education-enrolment.toml",
+        include_str!("../../../catalog/education-enrolment.toml"),
+    ),
+    (
+        "notary-copy.toml",
+        include_str!("../../../catalog/notary-copy.toml"),
+    ),
+    (
+        "notary-remote.toml",
+        include_str!("../../../catalog/notary-remote.toml"),
+    ),
+    (
+        "social-child-benefit.toml",
+        include_str!("../../../catalog/social-child-benefit.toml"),
+    ),
+    (
+        "social-large-family.toml",
+        include_str!("../../../catalog/social-large-family.toml"),
+    ),
+    (
+        "tax-deduction-education.toml",
+        include_str!("../../../catalog/tax-deduction-education.toml"),
+    ),
+    (
+        "tax-no-debt.toml",
+        include_str!("../../../catalog/tax-no-debt.toml"),
+    ),
+];
+
+/// Imports the built-in demo catalog (demo mode); unchanged definitions stay as they are.
+pub async fn import_demo(app: &App) -> Result<Imported, AppError> {
+    let sources: Vec<(PathBuf, String)> = DEMO
+        .iter()
+        .map(|(name, text)| (PathBuf::from("catalog").join(name), (*text).to_owned()))
+        .collect();
+    match import_sources(app, &Ctx::system(), &sources).await {
+        Ok(done) => Ok(done),
+        Err(Err(e)) => Err(e),
+        Err(Ok(errors)) => Err(AppError::Store(kabinet_store::StoreError::Corrupt(
+            format!(
+                "the built-in demo catalog is invalid: {}",
+                errors
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+        ))),
+    }
+}
+
+/// Checks and imports definitions given as `(file name, text)`; all or nothing.
+pub async fn import_sources(
+    app: &App,
+    ctx: &Ctx,
+    sources: &[(PathBuf, String)],
+) -> Result<Imported, Result<Vec<CatalogError>, AppError>> {
     let mut errors = Vec::new();
     let mut defs: Vec<Definition> = Vec::new();
     let mut calendar_days: Vec<(String, bool)> = Vec::new();
     let mut seen: HashMap<String, PathBuf> = HashMap::new();
-    for path in &paths {
-        let source = match std::fs::read_to_string(path) {
-            Ok(s) => s,
-            Err(e) => {
-                errors.extend(io(path, e));
-                continue;
-            }
-        };
+    for (path, source) in sources {
+        let source = source.as_str();
         if path.file_name().is_some_and(|n| n == "calendar.toml") {
             match toml::from_str::<CalendarFile>(&source) {
                 Ok(c) => {
@@ -439,9 +530,9 @@ pub async fn import_dir(
     }
     if defs.is_empty() && errors.is_empty() {
         errors.push(CatalogError {
-            file: dir.to_owned(),
+            file: sources.first().map(|(p, _)| p.clone()).unwrap_or_default(),
             line: None,
-            message: "no service definitions (*.toml) here".into(),
+            message: "no service definitions besides the calendar".into(),
         });
     }
     if !errors.is_empty() {
@@ -477,9 +568,9 @@ pub async fn import_dir(
             done.new_versions += 1;
         }
     }
-    if paths
+    if sources
         .iter()
-        .any(|p| p.file_name().is_some_and(|n| n == "calendar.toml"))
+        .any(|(p, _)| p.file_name().is_some_and(|n| n == "calendar.toml"))
     {
         catalog::set_calendar(&mut tx, &calendar_days)
             .await

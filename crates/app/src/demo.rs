@@ -1,5 +1,5 @@
-//! Demo data for the embedded default (`demo = true`): an applicant account to sign in
-//! with at once. Loading is idempotent; the banner on every page says the data is not real.
+//! Demo data for the embedded default (`demo = true`): the demo services catalog and an
+//! applicant account to sign in with at once. Loading is idempotent; the banner on every page says the data is not real.
 
 use kabinet_domain::ids::Email;
 use kabinet_domain::login::LoginId;
@@ -17,6 +17,7 @@ pub const DEMO_PASSWORD: &str = "демонстрационный вход";
 
 /// Creates the demo accounts that do not exist yet; returns how many were created.
 pub async fn load(app: &App) -> Result<u32, AppError> {
+    crate::catalog::import_demo(app).await?;
     let email = Email::parse(DEMO_LOGIN)
         .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
     let login = LoginId::Email(email.clone()).key();

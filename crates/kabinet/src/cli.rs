@@ -54,6 +54,11 @@ enum Command {
         #[command(subcommand)]
         command: ConfigCommand,
     },
+    /// The services catalog.
+    Catalog {
+        #[command(subcommand)]
+        command: CatalogCommand,
+    },
     /// Erase closed accounts past `privacy.retention_days` and old delivered messages
     /// (run daily, e.g. from cron or a systemd timer).
     Maintenance,
@@ -61,6 +66,16 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CatalogCommand {
+    /// Check and import every service definition (*.toml) of a directory; all or
+    /// nothing (exit code 2 and file:line: message for each problem).
+    Import {
+        /// The directory, e.g. ./catalog.
+        dir: std::path::PathBuf,
     },
 }
 
@@ -273,6 +288,33 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(e, 1),
+            }
+        }
+        Command::Catalog {
+            command: CatalogCommand::Import { dir },
+        } => {
+            let app = match server::open(settings, Arc::new(SystemClock)).await {
+                Ok(app) => app,
+                Err(e) => return start_failure(e),
+            };
+            match kabinet_app::catalog::import_dir(&app, &Ctx::cli(), &dir).await {
+                Ok(done) => {
+                    println!(
+                        "Imported {} services ({} new versions), {} calendar days.",
+                        done.services, done.new_versions, done.calendar_days
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(Ok(errors)) => {
+                    for e in &errors {
+                        eprintln!("{e}");
+                    }
+                    fail(
+                        format!("{} problems; nothing was imported", errors.len()),
+                        2,
+                    )
+                }
+                Err(Err(e)) => fail(e, 1),
             }
         }
         Command::Maintenance => {

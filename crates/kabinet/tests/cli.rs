@@ -276,3 +276,77 @@ fn staff_create_prints_the_one_time_password_last() {
         stderr(&out)
     );
 }
+
+fn catalog_import(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pg) = database_url(&backend, dir.path());
+    let env = [
+        ("KABINET_DATABASE_URL", url.as_str()),
+        ("KABINET_DATA_DIR", "data"),
+    ];
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let cat = dir.path().join("catalog");
+    std::fs::create_dir(&cat).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let p = entry.unwrap().path();
+        std::fs::copy(&p, cat.join(p.file_name().unwrap())).unwrap();
+    }
+    let out = kabinet(dir.path(), &env, &["catalog", "import", "catalog"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Imported 11 services (11 new versions), 14 calendar days."),
+        "{}",
+        stdout(&out)
+    );
+    let out = kabinet(dir.path(), &env, &["catalog", "import", "catalog"]);
+    assert!(
+        stdout(&out).contains("(0 new versions)"),
+        "unchanged: {}",
+        stdout(&out)
+    );
+
+    // One changed definition and one broken one: nothing is imported, both files named.
+    let changed = cat.join("notary-copy.toml");
+    let text = std::fs::read_to_string(&changed)
+        .unwrap()
+        .replace("processing_days = 1", "processing_days = 2");
+    std::fs::write(&changed, text).unwrap();
+    std::fs::write(
+        cat.join("zz-broken.toml"),
+        "id = \"broken\"\nsection = \"Налоги\"\ntitle = 42\n",
+    )
+    .unwrap();
+    let out = kabinet(dir.path(), &env, &["catalog", "import", "catalog"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("zz-broken.toml:3:"), "{err}");
+    assert!(err.contains("nothing was imported"), "{err}");
+    std::fs::remove_file(cat.join("zz-broken.toml")).unwrap();
+    let out = kabinet(dir.path(), &env, &["catalog", "import", "catalog"]);
+    assert!(
+        stdout(&out).contains("(1 new versions)"),
+        "{}",
+        stdout(&out)
+    );
+    let out = kabinet(dir.path(), &env, &["catalog", "import", "no-such-dir"]);
+    assert_eq!(out.status.code(), Some(2));
+    if let Some(pg) = pg {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(pg.drop_database());
+    }
+}
+
+#[test]
+fn catalog_import_sqlite() {
+    catalog_import(TestBackend::Sqlite);
+}
+
+#[test]
+fn catalog_import_postgres() {
+    if let Some(pg) = TestBackend::postgres() {
+        catalog_import(pg);
+    }
+}
