@@ -491,7 +491,7 @@ pub async fn import_sources(
     for (path, source) in sources {
         let source = source.as_str();
         if path.file_name().is_some_and(|n| n == "calendar.toml") {
-            match toml::from_str::<CalendarFile>(&source) {
+            match toml::from_str::<CalendarFile>(source) {
                 Ok(c) => {
                     for (days, working) in [(&c.holidays, false), (&c.working_weekends, true)] {
                         for d in days {
@@ -499,7 +499,7 @@ pub async fn import_sources(
                                 Ok(day) => calendar_days.push((day.to_string(), working)),
                                 Err(_) => errors.push(CatalogError {
                                     file: path.clone(),
-                                    line: line_of(&source, d),
+                                    line: line_of(source, d),
                                     message: format!("{d:?} is not a date YYYY-MM-DD"),
                                 }),
                             }
@@ -508,18 +508,18 @@ pub async fn import_sources(
                 }
                 Err(e) => errors.push(CatalogError {
                     file: path.clone(),
-                    line: e.span().map(|s| line_at(&source, s.start)),
+                    line: e.span().map(|s| line_at(source, s.start)),
                     message: e.message().trim().to_owned(),
                 }),
             }
             continue;
         }
-        match parse(path, &source) {
+        match parse(path, source) {
             Ok(def) => {
                 if let Some(first) = seen.insert(def.id.clone(), path.clone()) {
                     errors.push(CatalogError {
                         file: path.clone(),
-                        line: line_of(&source, "id"),
+                        line: line_of(source, "id"),
                         message: format!("id {:?} is also used by {}", def.id, first.display()),
                     });
                 }

@@ -14,6 +14,10 @@ const RU: &[(&str, &str)] = &[
         "profile.ftl",
         include_str!("../../../locales/ru/profile.ftl"),
     ),
+    (
+        "catalog.ftl",
+        include_str!("../../../locales/ru/catalog.ftl"),
+    ),
 ];
 
 /// A loaded catalog for one language.
@@ -101,6 +105,14 @@ mod tests {
         let i18n = I18n::russian().unwrap();
         for key in kabinet_domain::ids::ALL_MESSAGE_KEYS {
             assert!(i18n.has(key), "locales/ru/ids.ftl lacks {key}");
+        }
+    }
+
+    #[test]
+    fn every_form_message_has_a_russian_text() {
+        let i18n = I18n::russian().unwrap();
+        for key in kabinet_domain::form::MESSAGE_KEYS {
+            assert!(i18n.has(key), "locales/ru/catalog.ftl lacks {key}");
         }
     }
 

@@ -98,6 +98,8 @@ pub fn router(state: AppState) -> Router {
             "/security/sessions/end-others",
             post(pages::auth::end_others),
         )
+        .route("/services", get(pages::services::catalog_page))
+        .route("/services/{id}", get(pages::services::service_page))
         .route("/profile", get(pages::profile::show))
         .route("/profile/history", get(pages::profile::history))
         .route("/profile/data", get(pages::profile::data))

@@ -6,6 +6,7 @@ pub mod identity;
 pub mod json;
 pub mod mfa;
 pub mod profile;
+pub mod services;
 
 use std::sync::OnceLock;
 
@@ -69,7 +70,9 @@ use crate::error::{Problem, ProblemField};
         identity::approve_change,
         identity::refuse_change,
         profile::export,
-        profile::close
+        profile::close,
+        services::list,
+        services::get
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -129,6 +132,8 @@ pub fn routes() -> Router<AppState> {
                 .delete(profile::close),
         )
         .route("/api/v1/me/export", get(profile::export))
+        .route("/api/v1/services", get(services::list))
+        .route("/api/v1/services/{id}", get(services::get))
         .route("/api/v1/me/history", get(profile::history))
         .route(
             "/api/v1/me/contacts",

@@ -8,6 +8,7 @@ pub mod home;
 pub mod identity;
 pub mod mfa;
 pub mod profile;
+pub mod services;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

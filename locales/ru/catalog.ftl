@@ -1,0 +1,39 @@
+### Каталог услуг, формы и заявления.
+
+nav-services = Услуги
+breadcrumbs = Путь по разделам
+page-services-title = Услуги
+page-services-search = Найти услугу
+page-services-search-hint = Например: справка об обучении, пособие на ребёнка, нотариус
+page-services-find = Найти
+page-services-results = Найдено по запросу «{ $q }»
+page-services-nothing = Ничего не нашлось. Попробуйте другие слова или выберите услугу в разделах ниже.
+page-services-all = Все услуги
+page-services-empty = Каталог пока пуст.
+service-who = Кто может подать
+service-level = Нужный уровень учётной записи
+service-time = Срок
+service-days = { $days } раб. дн.
+service-fee = Стоимость
+service-result = Результат
+service-documents = Что приложить
+service-document-required = обязательно
+service-document-optional = по желанию
+service-document-size = до { $mb } МБ
+service-apply = Получить услугу
+service-apply-login = Войдите, чтобы получить услугу
+service-applicant-individual = физические лица
+service-applicant-organisation = организации и ИП
+
+form-required = Заполните это поле
+form-checkbox-required = Отметьте, чтобы продолжить
+form-too-short = Слишком коротко — добавьте подробностей
+form-too-long = Слишком длинно — сократите текст
+form-number = Введите число, например 3 или 1500,50
+form-number-too-small = Число меньше допустимого
+form-number-too-big = Число больше допустимого
+form-date = Введите дату в виде ДД.ММ.ГГГГ
+form-date-not-real = Такой даты нет в календаре — проверьте день и месяц
+form-date-future = Дата не может быть в будущем
+form-select = Выберите один из вариантов
+form-passport = Серия и номер паспорта — 10 цифр, например 45 06 123456
