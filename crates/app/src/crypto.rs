@@ -281,6 +281,64 @@ impl Keyring {
     }
 }
 
+/// A fresh random 256-bit data key (a file's own key).
+pub fn data_key() -> Result<[u8; 32], CryptoError> {
+    random_key()
+}
+
+/// Seals bytes with a data key (not a configured key): `nonce ‖ ciphertext ‖ tag`.
+pub fn seal_with(key: &[u8; 32], place: &str, plain: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let cipher =
+        XChaCha20Poly1305::new_from_slice(key).map_err(|_| CryptoError::Damaged(String::new()))?;
+    let nonce = XNonce::try_generate().map_err(|_| CryptoError::Random)?;
+    let sealed = cipher
+        .encrypt(
+            &nonce,
+            Payload {
+                msg: plain,
+                aad: place.as_bytes(),
+            },
+        )
+        .map_err(|_| CryptoError::Damaged(String::new()))?;
+    let mut out = Vec::with_capacity(NONCE_LEN + sealed.len());
+    out.extend_from_slice(nonce.as_slice());
+    out.extend_from_slice(&sealed);
+    Ok(out)
+}
+
+/// Opens bytes sealed by [`seal_with`].
+pub fn open_with(key: &[u8; 32], place: &str, stored: &[u8]) -> Result<Vec<u8>, CryptoError> {
+    let damaged = || CryptoError::Damaged(String::new());
+    if stored.len() < NONCE_LEN {
+        return Err(damaged());
+    }
+    let cipher = XChaCha20Poly1305::new_from_slice(key).map_err(|_| damaged())?;
+    let (nonce, sealed) = stored.split_at(NONCE_LEN);
+    let nonce = XNonce::try_from(nonce).map_err(|_| damaged())?;
+    cipher
+        .decrypt(
+            &nonce,
+            Payload {
+                msg: sealed,
+                aad: place.as_bytes(),
+            },
+        )
+        .map_err(|_| damaged())
+}
+
+/// A data key as text (for sealing it with [`Keyring::seal`]).
+pub fn key_to_text(key: &[u8; 32]) -> String {
+    B64.encode(key)
+}
+
+/// A data key back from text.
+pub fn key_from_text(text: &str) -> Result<[u8; 32], CryptoError> {
+    B64.decode(text)
+        .ok()
+        .and_then(|b| <[u8; 32]>::try_from(b.as_slice()).ok())
+        .ok_or_else(|| CryptoError::Damaged(String::new()))
+}
+
 #[cfg(unix)]
 fn write_private(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write as _;

@@ -1,6 +1,8 @@
-//! Uploaded documents (passport scans and the like): checked by their content
-//! (PDF, JPEG, PNG only, at most [`MAX_BYTES`]), sealed with the encryption keys
-//! (a scan is passport data) and kept under `<data_dir>/files/<id>`.
+//! Uploaded documents (passport scans, attachments, results): checked by their content
+//! (PDF, JPEG, PNG only, at most [`MAX_BYTES`]) and kept under `<data_dir>/files/<id>`,
+//! encrypted with a key of their own (XChaCha20-Poly1305); that key is sealed with the
+//! configured keys in the file's row, so rotating keys re-seals 32 bytes per file, not
+//! the file.
 //!
 //! The file is written before its row is committed and removed again when the
 //! transaction fails, so neither a row without a file nor a stray file is left.
@@ -58,6 +60,10 @@ fn place(id: &str) -> String {
     format!("files:{id}")
 }
 
+fn key_place(id: &str) -> String {
+    format!("files.data_key:{id}")
+}
+
 /// A stored file; remove it with [`Stored::discard`] when the transaction fails.
 #[derive(Debug)]
 pub struct Stored {
@@ -84,10 +90,15 @@ pub async fn store(
 ) -> Result<Stored, AppError> {
     let content_type = check(upload, field)?;
     let id = uuid::Uuid::now_v7().to_string();
-    let sealed = app
+    let crypto = |e: crate::crypto::CryptoError| {
+        AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
+    };
+    let key = crate::crypto::data_key().map_err(crypto)?;
+    let sealed = crate::crypto::seal_with(&key, &place(&id), &upload.bytes).map_err(crypto)?;
+    let data_key = app
         .keys
-        .seal_bytes(&place(&id), &upload.bytes)
-        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+        .seal(&key_place(&id), &crate::crypto::key_to_text(&key))
+        .map_err(crypto)?;
     let dir = app.settings.files_dir();
     let target = path(app, &id);
     let tmp = dir.join(format!("{id}.part"));
@@ -116,6 +127,7 @@ pub async fn store(
         size: i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX),
         sha256: hex::encode(Sha256::digest(&upload.bytes)),
         created_at: app.clock.now(),
+        data_key: Some(data_key),
     };
     if let Err(e) = requests::insert_file(conn, &record).await {
         let _ = tokio::fs::remove_file(&target).await;
@@ -127,7 +139,7 @@ pub async fn store(
     })
 }
 
-/// Reads a file's content (opened) and its record.
+/// Reads a file's content (opened).
 pub async fn read(app: &App, record: &FileRecord) -> Result<Vec<u8>, AppError> {
     let sealed = tokio::fs::read(path(app, &record.id)).await.map_err(|e| {
         AppError::Store(kabinet_store::StoreError::Corrupt(format!(
@@ -135,14 +147,49 @@ pub async fn read(app: &App, record: &FileRecord) -> Result<Vec<u8>, AppError> {
             record.id
         )))
     })?;
-    app.keys
-        .open_bytes(&place(&record.id), &sealed)
-        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))
+    let crypto = |e: crate::crypto::CryptoError| {
+        AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
+    };
+    match &record.data_key {
+        Some(sealed_key) => {
+            let text = app
+                .keys
+                .open(&key_place(&record.id), sealed_key)
+                .map_err(crypto)?;
+            let key = crate::crypto::key_from_text(&text).map_err(crypto)?;
+            crate::crypto::open_with(&key, &place(&record.id), &sealed).map_err(crypto)
+        }
+        None => app
+            .keys
+            .open_bytes(&place(&record.id), &sealed)
+            .map_err(crypto),
+    }
 }
 
 /// Re-seals a file under the current key when it is under an older one; true when
-/// it did (`kabinet keys rotate`). The new content replaces the old atomically.
+/// it did (`kabinet keys rotate`). With a file key, only that key is re-sealed; a file
+/// stored before per-file keys is rewritten atomically.
 pub async fn reseal(app: &App, record: &FileRecord) -> Result<bool, AppError> {
+    let crypto = |e: crate::crypto::CryptoError| {
+        AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
+    };
+    if let Some(sealed_key) = &record.data_key {
+        if !app.keys.is_stale(sealed_key) {
+            return Ok(false);
+        }
+        let text = app
+            .keys
+            .open(&key_place(&record.id), sealed_key)
+            .map_err(crypto)?;
+        let fresh = app
+            .keys
+            .seal(&key_place(&record.id), &text)
+            .map_err(crypto)?;
+        let mut tx = app.store.begin().await?;
+        requests::set_data_key(&mut tx, &record.id, &fresh).await?;
+        tx.commit().await?;
+        return Ok(true);
+    }
     let io = |e: std::io::Error| {
         AppError::Store(kabinet_store::StoreError::Corrupt(format!(
             "files/{}: {e}",
@@ -154,9 +201,6 @@ pub async fn reseal(app: &App, record: &FileRecord) -> Result<bool, AppError> {
     if !app.keys.is_stale_bytes(&sealed) {
         return Ok(false);
     }
-    let crypto = |e: crate::crypto::CryptoError| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
-    };
     let plain = app
         .keys
         .open_bytes(&place(&record.id), &sealed)

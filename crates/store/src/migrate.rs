@@ -67,6 +67,11 @@ const SQLITE: &[Migration] = &[
         name: "catalog",
         sql: include_str!("../migrations/sqlite/0009_catalog.sql"),
     },
+    Migration {
+        version: 10,
+        name: "applications",
+        sql: include_str!("../migrations/sqlite/0010_applications.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -114,6 +119,11 @@ const POSTGRES: &[Migration] = &[
         version: 9,
         name: "catalog",
         sql: include_str!("../migrations/postgres/0009_catalog.sql"),
+    },
+    Migration {
+        version: 10,
+        name: "applications",
+        sql: include_str!("../migrations/postgres/0010_applications.sql"),
     },
 ];
 

@@ -26,13 +26,16 @@ pub struct FileRecord {
     pub sha256: String,
     /// When.
     pub created_at: OffsetDateTime,
+    /// The file's own key, sealed with the configured keys (files stored before
+    /// per-file keys have none: their content is sealed with the configured keys).
+    pub data_key: Option<String>,
 }
 
 /// Records a file.
 pub async fn insert_file(conn: &mut Conn, f: &FileRecord) -> Result<(), StoreError> {
     sqlx::query(
-        "INSERT INTO files (id, account_id, purpose, file_name, content_type, size, sha256, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO files (id, account_id, purpose, file_name, content_type, size, sha256, created_at, data_key) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&f.id)
     .bind(&f.account_id)
@@ -42,6 +45,7 @@ pub async fn insert_file(conn: &mut Conn, f: &FileRecord) -> Result<(), StoreErr
     .bind(f.size)
     .bind(&f.sha256)
     .bind(ts::format(f.created_at))
+    .bind(&f.data_key)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -50,7 +54,7 @@ pub async fn insert_file(conn: &mut Conn, f: &FileRecord) -> Result<(), StoreErr
 /// A file's record.
 pub async fn get_file(conn: &mut Conn, id: &str) -> Result<Option<FileRecord>, StoreError> {
     let row = sqlx::query(
-        "SELECT id, account_id, purpose, file_name, content_type, size, sha256, created_at FROM files WHERE id = $1",
+        "SELECT id, account_id, purpose, file_name, content_type, size, sha256, created_at, data_key FROM files WHERE id = $1",
     )
     .bind(id)
     .fetch_optional(&mut *conn)
@@ -65,6 +69,7 @@ pub async fn get_file(conn: &mut Conn, id: &str) -> Result<Option<FileRecord>, S
             size: r.try_get(5)?,
             sha256: r.try_get(6)?,
             created_at: ts::parse(&r.try_get::<String, _>(7)?)?,
+            data_key: r.try_get(8)?,
         })
     })
     .transpose()
@@ -312,4 +317,14 @@ pub async fn files_after(
         }
     }
     Ok(out)
+}
+
+/// Replaces a file's sealed data key (key rotation).
+pub async fn set_data_key(conn: &mut Conn, id: &str, data_key: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE files SET data_key = $2 WHERE id = $1")
+        .bind(id)
+        .bind(data_key)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }
