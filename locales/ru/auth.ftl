@@ -122,6 +122,7 @@ page-mfa-off = выключена
 access-password-change-required = Сначала смените пароль
 access-staff-only = Раздел доступен только сотрудникам
 access-role-denied = Вашей роли это действие не разрешено
+access-applicants-only = Заявления подают заявители; учётная запись сотрудника для этого не предназначена
 access-staff-mfa-required = Сотрудникам нужно подключить приложение-аутентификатор, прежде чем работать
 field-current-password = Текущий пароль
 page-password-title = Смена пароля

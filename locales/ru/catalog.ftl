@@ -37,3 +37,42 @@ form-date-not-real = Такой даты нет в календаре — про
 form-date-future = Дата не может быть в будущем
 form-select = Выберите один из вариантов
 form-passport = Серия и номер паспорта — 10 цифр, например 45 06 123456
+
+## Заявления
+
+form-unknown-field = В форме услуги нет такого поля
+application-organisations-only = Эту услугу получают только организации
+application-needs-confirmed = Для этой услуги нужна подтверждённая учётная запись: подтвердите личность в разделе «Мои данные»
+application-needs-standard = Для этой услуги нужна стандартная учётная запись: заполните ФИО, дату рождения, СНИЛС и паспорт в разделе «Мои данные»
+application-not-draft = Заявление уже отправлено — изменить его нельзя
+application-document-required = Приложите этот документ
+application-document-kind = Такого документа в услуге нет
+application-changed-meanwhile = Заявление только что изменилось. Обновите страницу и повторите
+application-no-comments = К этому заявлению нельзя оставить комментарий
+application-no-attachments = Файлы можно приложить к черновику или в ответ на запрос уточнения
+application-file-too-large = Файл больше допустимого размера для этого документа
+application-file-type = Подходят только файлы PDF, JPEG и PNG, разрешённые для этого документа
+application-status-unknown = Неизвестный статус заявления
+application-result-missing = Сначала приложите документ с результатом
+application-result-not-now = Результат прикладывается к одобренному заявлению
+application-move-not-allowed = Из текущего статуса заявление так перевести нельзя
+application-move-forbidden = Вам такой переход не разрешён
+application-reason-required = Укажите причину
+application-answered = Заявитель ответил на запрос уточнения
+
+status-draft = Черновик
+status-submitted = Принято
+status-in_progress = В работе
+status-needs_clarification = Требуется уточнение
+status-approved = Одобрено
+status-rejected = Отказано
+status-completed = Завершено
+status-withdrawn = Отозвано
+
+notice-application-submitted-subject = Заявление принято
+notice-application-submitted-message = Ваше заявление № { $number } «{ $title }» принято. Ожидаемый срок решения — { $date }.
+notice-application-moved-subject = Статус заявления изменился
+notice-application-moved-message = Заявление № { $number }: { $status }.{ $reason }
+notice-application-reason = { " " }Причина: { $reason }
+notice-application-comment-subject = Комментарий к заявлению
+notice-application-comment-message = Сотрудник оставил комментарий к заявлению № { $number }. Откройте заявление в личном кабинете.

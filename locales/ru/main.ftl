@@ -48,3 +48,5 @@ problem-conflict = Конфликт состояния
 problem-bad-request = Некорректный запрос
 problem-unauthorized = Требуется вход
 problem-too-many = Слишком много попыток
+problem-too-large = Файл слишком большой
+problem-unsupported-type = Тип файла не подходит

@@ -54,6 +54,12 @@ pub enum AppError {
     /// The object's state does not allow this now; the message key says why.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// An upload is larger than allowed; the message key says the limit.
+    #[error("too large: {0}")]
+    TooLarge(&'static str),
+    /// An upload's content is not of an allowed type; the message key says which are.
+    #[error("unsupported type: {0}")]
+    UnsupportedType(&'static str),
     /// The database failed.
     #[error(transparent)]
     Store(#[from] StoreError),

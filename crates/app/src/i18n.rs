@@ -111,6 +111,15 @@ mod tests {
     #[test]
     fn every_form_message_has_a_russian_text() {
         let i18n = I18n::russian().unwrap();
+        let statuses =
+            kabinet_domain::application::Status::ALL.map(|s| format!("status-{}", s.as_str()));
+        for key in statuses
+            .iter()
+            .map(String::as_str)
+            .chain(crate::applications::MESSAGE_KEYS.iter().copied())
+        {
+            assert!(i18n.has(key), "locales/ru/catalog.ftl lacks {key}");
+        }
         for key in kabinet_domain::form::MESSAGE_KEYS {
             assert!(i18n.has(key), "locales/ru/catalog.ftl lacks {key}");
         }

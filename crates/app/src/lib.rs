@@ -5,6 +5,7 @@
 //! outbox event. Nothing is sent from inside a request: the [`notify::Worker`] sends.
 #![forbid(unsafe_code)]
 
+pub mod applications;
 pub mod auth;
 pub mod catalog;
 pub mod clock;

@@ -66,17 +66,24 @@ pub enum Action {
     ManageOwnProfile,
     /// Confirm an applicant's identity (ID-11): operators, supervisors, administrators.
     ConfirmIdentity,
+    /// File and follow the own applications (APP-1): applicants, not staff accounts.
+    UseOwnApplications,
+    /// Move applications through the process and attach results (BO-2): operators
+    /// and supervisors.
+    ProcessApplications,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 6] = [
+    pub const ALL: [Action; 8] = [
         Action::UseOwnSession,
         Action::ChangeOwnPassword,
         Action::ManageOwnSecurity,
         Action::StaffArea,
         Action::ManageOwnProfile,
         Action::ConfirmIdentity,
+        Action::UseOwnApplications,
+        Action::ProcessApplications,
     ];
 }
 
@@ -95,6 +102,16 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         Action::UseOwnSession | Action::ChangeOwnPassword => Decision::Allow,
         _ if actor.must_change_password => Decision::Deny("access-password-change-required"),
         Action::ManageOwnSecurity | Action::ManageOwnProfile => Decision::Allow,
+        Action::UseOwnApplications => match actor.staff {
+            None => Decision::Allow,
+            Some(_) => Decision::Deny("access-applicants-only"),
+        },
+        Action::ProcessApplications => match actor.staff {
+            None => Decision::Deny("access-staff-only"),
+            Some(_) if !actor.has_second_factor => Decision::Deny("access-staff-mfa-required"),
+            Some(StaffRole::Operator | StaffRole::Supervisor) => Decision::Allow,
+            Some(_) => Decision::Deny("access-role-denied"),
+        },
         Action::StaffArea | Action::ConfirmIdentity => match actor.staff {
             None => Decision::Deny("access-staff-only"),
             Some(_) if !actor.has_second_factor => Decision::Deny("access-staff-mfa-required"),
@@ -129,6 +146,23 @@ mod tests {
                                 Decision::Deny("access-password-change-required")
                             }
                             Action::ManageOwnSecurity | Action::ManageOwnProfile => Decision::Allow,
+                            Action::UseOwnApplications if staff.is_none() => Decision::Allow,
+                            Action::UseOwnApplications => Decision::Deny("access-applicants-only"),
+                            Action::ProcessApplications if staff.is_none() => {
+                                Decision::Deny("access-staff-only")
+                            }
+                            Action::ProcessApplications if !has_second_factor => {
+                                Decision::Deny("access-staff-mfa-required")
+                            }
+                            Action::ProcessApplications
+                                if matches!(
+                                    staff,
+                                    Some(StaffRole::Operator | StaffRole::Supervisor)
+                                ) =>
+                            {
+                                Decision::Allow
+                            }
+                            Action::ProcessApplications => Decision::Deny("access-role-denied"),
                             Action::StaffArea | Action::ConfirmIdentity if staff.is_none() => {
                                 Decision::Deny("access-staff-only")
                             }

@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 pub mod accounts;
+pub mod applications;
 pub mod audit;
 pub mod catalog;
 pub mod codes;

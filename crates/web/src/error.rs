@@ -40,6 +40,12 @@ pub enum WebError {
     /// 409 with a message key.
     #[error("conflict: {0}")]
     Conflict(&'static str),
+    /// 413 with a message key.
+    #[error("too large: {0}")]
+    TooLarge(&'static str),
+    /// 415 with a message key.
+    #[error("unsupported type: {0}")]
+    UnsupportedType(&'static str),
     /// 422 with field errors.
     #[error("validation failed")]
     Validation(Vec<FieldError>),
@@ -67,6 +73,8 @@ impl From<AppError> for WebError {
             },
             AppError::NotFound => WebError::NotFound,
             AppError::Conflict(key) => WebError::Conflict(key),
+            AppError::TooLarge(key) => WebError::TooLarge(key),
+            AppError::UnsupportedType(key) => WebError::UnsupportedType(key),
             AppError::Store(e) => WebError::Internal(e.to_string()),
         }
     }
@@ -113,6 +121,8 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Forbidden => StatusCode::FORBIDDEN,
             WebError::Conflict(_) => StatusCode::CONFLICT,
+            WebError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            WebError::UnsupportedType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             WebError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -128,6 +138,8 @@ impl WebError {
             WebError::NotFound => ("not-found", "problem-not-found"),
             WebError::Forbidden => ("forbidden", "problem-forbidden"),
             WebError::Conflict(_) => ("conflict", "problem-conflict"),
+            WebError::TooLarge(_) => ("too-large", "problem-too-large"),
+            WebError::UnsupportedType(_) => ("unsupported-type", "problem-unsupported-type"),
             WebError::Validation(_) => ("validation", "problem-validation"),
             WebError::Unavailable(_) => ("unavailable", "problem-unavailable"),
             WebError::Internal(_) => ("internal", "problem-internal"),
@@ -143,9 +155,11 @@ impl WebError {
         };
         let (slug, title_key) = self.slug_and_title_key();
         let (detail, errors) = match self {
-            WebError::Conflict(key) | WebError::Unauthorized(key) | WebError::Refused(key) => {
-                (Some(t(key)), Vec::new())
-            }
+            WebError::Conflict(key)
+            | WebError::Unauthorized(key)
+            | WebError::Refused(key)
+            | WebError::TooLarge(key)
+            | WebError::UnsupportedType(key) => (Some(t(key)), Vec::new()),
             WebError::TooMany { key, .. } => (Some(t(key)), Vec::new()),
             WebError::BadRequest(why) => (Some(why.clone()), Vec::new()),
             WebError::Validation(fields) => (
@@ -192,10 +206,34 @@ impl WebError {
         response
     }
 
-    /// Renders for a browser.
+    /// Renders for a browser: the message of a refusal or a conflict is shown as it is.
     pub fn page_response(self) -> Response {
         self.log();
-        error_page(self.status())
+        let status = self.status();
+        let key = match &self {
+            WebError::Conflict(key)
+            | WebError::Refused(key)
+            | WebError::TooLarge(key)
+            | WebError::UnsupportedType(key)
+            | WebError::TooMany { key, .. } => Some(*key),
+            _ => None,
+        };
+        match (key, current_state()) {
+            (Some(key), Some(state)) => {
+                let (_, title_key) = self.slug_and_title_key();
+                let page = ErrorPage {
+                    l: Layout::new(&state),
+                    title: state.i18n.t(title_key),
+                    text: state.i18n.t(key),
+                    request_id: None,
+                };
+                match render(&page) {
+                    Ok(html) => (status, Html(html)).into_response(),
+                    Err(_) => error_page(status),
+                }
+            }
+            _ => error_page(status),
+        }
     }
 
     fn log(&self) {

@@ -1,0 +1,459 @@
+//! Applications as stored: the row (answers sealed by the application), the status
+//! history, comments and attached files. SQL only: the rules live in
+//! `kabinet_app::applications` and `kabinet_domain::application`.
+
+use sqlx::Row;
+use sqlx::any::AnyRow;
+use time::OffsetDateTime;
+
+use crate::{Conn, StoreError, ts};
+
+/// An application row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApplicationRow {
+    /// UUIDv7.
+    pub id: String,
+    /// `YY-NNNNNNN-C` once submitted.
+    pub number: Option<String>,
+    /// The applicant.
+    pub account_id: String,
+    /// The service.
+    pub service_id: String,
+    /// The version it was filed under.
+    pub service_version: i64,
+    /// Status name.
+    pub status: String,
+    /// The answers, sealed.
+    pub fields_sealed: String,
+    /// The step the applicant is on (drafts).
+    pub step: i64,
+    /// The staff member working on it.
+    pub assignee: Option<String>,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+    /// Submitted.
+    pub submitted_at: Option<OffsetDateTime>,
+    /// Due date `YYYY-MM-DD`.
+    pub due_on: Option<String>,
+    /// Bumped on every change.
+    pub version: i64,
+}
+
+const COLUMNS: &str = "id, number, account_id, service_id, service_version, status, fields_sealed, step, \
+     assignee, created_at, updated_at, submitted_at, due_on, version";
+
+fn row(r: &AnyRow) -> Result<ApplicationRow, StoreError> {
+    Ok(ApplicationRow {
+        id: r.try_get(0)?,
+        number: r.try_get(1)?,
+        account_id: r.try_get(2)?,
+        service_id: r.try_get(3)?,
+        service_version: r.try_get(4)?,
+        status: r.try_get(5)?,
+        fields_sealed: r.try_get(6)?,
+        step: r.try_get(7)?,
+        assignee: r.try_get(8)?,
+        created_at: ts::parse(&r.try_get::<String, _>(9)?)?,
+        updated_at: ts::parse(&r.try_get::<String, _>(10)?)?,
+        submitted_at: r
+            .try_get::<Option<String>, _>(11)?
+            .as_deref()
+            .map(ts::parse)
+            .transpose()?,
+        due_on: r.try_get(12)?,
+        version: r.try_get(13)?,
+    })
+}
+
+/// Inserts a draft.
+pub async fn insert(conn: &mut Conn, a: &ApplicationRow) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO applications (id, account_id, service_id, service_version, status, fields_sealed, step, \
+         created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)",
+    )
+    .bind(&a.id)
+    .bind(&a.account_id)
+    .bind(&a.service_id)
+    .bind(a.service_version)
+    .bind(&a.status)
+    .bind(&a.fields_sealed)
+    .bind(a.step)
+    .bind(ts::format(a.created_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// One application.
+pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<ApplicationRow>, StoreError> {
+    let sql = format!("SELECT {COLUMNS} FROM applications WHERE id = $1");
+    let r = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    r.as_ref().map(row).transpose()
+}
+
+/// Saves the answers and the step of a draft.
+pub async fn save_fields(
+    conn: &mut Conn,
+    id: &str,
+    sealed: &str,
+    step: i64,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE applications SET fields_sealed = $2, step = $3, updated_at = $4, version = version + 1 WHERE id = $1")
+        .bind(id)
+        .bind(sealed)
+        .bind(step)
+        .bind(ts::format(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Moves an application from `from` to `to`; false when it was not in `from` any more
+/// (someone else moved it first).
+pub async fn set_status(
+    conn: &mut Conn,
+    id: &str,
+    from: &str,
+    to: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE applications SET status = $3, updated_at = $4, version = version + 1 WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Submits a draft: number, due date, `submitted`.
+pub async fn submit(
+    conn: &mut Conn,
+    id: &str,
+    number: &str,
+    due_on: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE applications SET status = 'submitted', number = $2, due_on = $3, submitted_at = $4, updated_at = $4, \
+         version = version + 1 WHERE id = $1 AND status = 'draft'",
+    )
+    .bind(id)
+    .bind(number)
+    .bind(due_on)
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// The next number of a year (starts at 1); taken inside the caller's transaction.
+pub async fn next_number(conn: &mut Conn, year: i32) -> Result<u32, StoreError> {
+    let y = i64::from(year);
+    sqlx::query(
+        "INSERT INTO application_counters (year, last) VALUES ($1, 1) \
+         ON CONFLICT (year) DO UPDATE SET last = application_counters.last + 1",
+    )
+    .bind(y)
+    .execute(&mut *conn)
+    .await?;
+    let last: i64 = sqlx::query("SELECT last FROM application_counters WHERE year = $1")
+        .bind(y)
+        .fetch_one(&mut *conn)
+        .await?
+        .try_get(0)?;
+    u32::try_from(last).map_err(|_| StoreError::Corrupt("application counter overflow".into()))
+}
+
+/// Marks a change that is not a move (a comment, an attachment) for live status.
+pub async fn touch(conn: &mut Conn, id: &str, now: OffsetDateTime) -> Result<(), StoreError> {
+    sqlx::query("UPDATE applications SET updated_at = $2, version = version + 1 WHERE id = $1")
+        .bind(id)
+        .bind(ts::format(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Filters of «Мои заявления».
+#[derive(Clone, Debug, Default)]
+pub struct Filter {
+    /// Only this status.
+    pub status: Option<String>,
+    /// Only drafts (`true`) or only filed ones (`false`).
+    pub drafts: Option<bool>,
+    /// Only this service.
+    pub service_id: Option<String>,
+    /// Created on or after (`YYYY-MM-DD`).
+    pub from: Option<String>,
+    /// Created on or before (`YYYY-MM-DD`).
+    pub to: Option<String>,
+    /// This number exactly.
+    pub number: Option<String>,
+}
+
+/// An account's applications, newest first: `limit` rows after skipping `offset`,
+/// and the total that match.
+pub async fn list(
+    conn: &mut Conn,
+    account_id: &str,
+    f: &Filter,
+    limit: i64,
+    offset: i64,
+) -> Result<(Vec<ApplicationRow>, i64), StoreError> {
+    let mut clauses = vec!["account_id = $1".to_owned()];
+    match f.drafts {
+        Some(true) => clauses.push("status = 'draft'".into()),
+        Some(false) => clauses.push("status <> 'draft'".into()),
+        None => {}
+    }
+    let mut binds: Vec<String> = vec![account_id.to_owned()];
+    let mut add = |clause: &str, value: &str| {
+        binds.push(value.to_owned());
+        clauses.push(clause.replace('?', &format!("${}", binds.len())));
+    };
+    if let Some(s) = &f.status {
+        add("status = ?", s);
+    }
+    if let Some(s) = &f.service_id {
+        add("service_id = ?", s);
+    }
+    if let Some(d) = &f.from {
+        add("created_at >= ?", d);
+    }
+    if let Some(d) = &f.to {
+        add("created_at < ?", &format!("{d}T99"));
+    }
+    if let Some(n) = &f.number {
+        add("number = ?", n);
+    }
+    let filter = clauses.join(" AND ");
+    let count_sql = format!("SELECT COUNT(*) FROM applications WHERE {filter}");
+    let mut count = sqlx::query(sqlx::AssertSqlSafe(count_sql));
+    for b in &binds {
+        count = count.bind(b);
+    }
+    let total: i64 = count.fetch_one(&mut *conn).await?.try_get(0)?;
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications WHERE {filter} ORDER BY created_at DESC, id DESC LIMIT ${} OFFSET ${}",
+        binds.len() + 1,
+        binds.len() + 2
+    );
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let rows = q.bind(limit).bind(offset).fetch_all(&mut *conn).await?;
+    Ok((rows.iter().map(row).collect::<Result<_, _>>()?, total))
+}
+
+/// The latest application of an account other than `except` (for prefill).
+pub async fn latest_of(
+    conn: &mut Conn,
+    account_id: &str,
+    except: &str,
+) -> Result<Vec<ApplicationRow>, StoreError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications WHERE account_id = $1 AND id <> $2 ORDER BY created_at DESC LIMIT 5"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .bind(except)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(row).collect()
+}
+
+/// A move in «История статуса».
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    /// From (none for the creation).
+    pub from_status: Option<String>,
+    /// To.
+    pub to_status: String,
+    /// `account:<id>` or `system`.
+    pub actor: String,
+    /// `applicant`, `staff`, `system`.
+    pub actor_kind: String,
+    /// Why.
+    pub reason: Option<String>,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// Records a move.
+pub async fn add_event(conn: &mut Conn, application_id: &str, e: &Event) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO application_events (id, application_id, from_status, to_status, actor, actor_kind, reason, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(application_id)
+    .bind(&e.from_status)
+    .bind(&e.to_status)
+    .bind(&e.actor)
+    .bind(&e.actor_kind)
+    .bind(&e.reason)
+    .bind(ts::format(e.at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// «История статуса», oldest first.
+pub async fn events(conn: &mut Conn, application_id: &str) -> Result<Vec<Event>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT from_status, to_status, actor, actor_kind, reason, at FROM application_events \
+         WHERE application_id = $1 ORDER BY id",
+    )
+    .bind(application_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Event {
+                from_status: r.try_get(0)?,
+                to_status: r.try_get(1)?,
+                actor: r.try_get(2)?,
+                actor_kind: r.try_get(3)?,
+                reason: r.try_get(4)?,
+                at: ts::parse(&r.try_get::<String, _>(5)?)?,
+            })
+        })
+        .collect()
+}
+
+/// A comment.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Comment {
+    /// `account:<id>`.
+    pub author: String,
+    /// `applicant` or `staff`.
+    pub author_kind: String,
+    /// Staff-only note.
+    pub internal: bool,
+    /// Text.
+    pub text: String,
+    /// When.
+    pub at: OffsetDateTime,
+}
+
+/// Adds a comment.
+pub async fn add_comment(
+    conn: &mut Conn,
+    application_id: &str,
+    c: &Comment,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO application_comments (id, application_id, author, author_kind, internal, text, at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(application_id)
+    .bind(&c.author)
+    .bind(&c.author_kind)
+    .bind(i64::from(c.internal))
+    .bind(&c.text)
+    .bind(ts::format(c.at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Comments, oldest first; internal notes only when `with_internal`.
+pub async fn comments(
+    conn: &mut Conn,
+    application_id: &str,
+    with_internal: bool,
+) -> Result<Vec<Comment>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT author, author_kind, internal, text, at FROM application_comments \
+         WHERE application_id = $1 AND (internal = 0 OR $2 = 1) ORDER BY id",
+    )
+    .bind(application_id)
+    .bind(i64::from(with_internal))
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(Comment {
+                author: r.try_get(0)?,
+                author_kind: r.try_get(1)?,
+                internal: r.try_get::<i64, _>(2)? != 0,
+                text: r.try_get(3)?,
+                at: ts::parse(&r.try_get::<String, _>(4)?)?,
+            })
+        })
+        .collect()
+}
+
+/// Links a stored file to an application.
+pub async fn add_file(
+    conn: &mut Conn,
+    application_id: &str,
+    file_id: &str,
+    kind: &str,
+    by_staff: bool,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query("INSERT INTO application_files (file_id, application_id, kind, by_staff, at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(file_id)
+        .bind(application_id)
+        .bind(kind)
+        .bind(i64::from(by_staff))
+        .bind(ts::format(now))
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// An application's files: `(file id, kind, by staff)`, oldest first.
+pub async fn files(
+    conn: &mut Conn,
+    application_id: &str,
+) -> Result<Vec<(String, String, bool)>, StoreError> {
+    let rows = sqlx::query("SELECT file_id, kind, by_staff FROM application_files WHERE application_id = $1 ORDER BY at, file_id")
+        .bind(application_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get::<i64, _>(2)? != 0)))
+        .collect()
+}
+
+/// The application a file belongs to, if any.
+pub async fn application_of_file(
+    conn: &mut Conn,
+    file_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let r = sqlx::query("SELECT application_id FROM application_files WHERE file_id = $1")
+        .bind(file_id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    Ok(r.map(|r| r.try_get(0)).transpose()?)
+}
+
+/// The change counter of some applications (live status): `(id, version, status)`.
+pub async fn versions(
+    conn: &mut Conn,
+    account_id: &str,
+) -> Result<Vec<(String, i64, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, version, status FROM applications WHERE account_id = $1 AND status <> 'draft'",
+    )
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
+        .collect()
+}
