@@ -189,8 +189,12 @@ async fn prefill(
             .and_then(|b| b.strip_prefix("previous."))
             .unwrap_or(&f.name);
         let from_earlier = || earlier.iter().find_map(|a| a.get(name).cloned());
-        if let Some(v) = from_profile.or_else(from_earlier) {
-            out.insert(f.name.clone(), v);
+        // Stored as the form would store it (a date as YYYY-MM-DD, a СНИЛС as digits);
+        // a value the field would refuse is not offered.
+        if let Some(v) = from_profile.or_else(from_earlier)
+            && let Ok(Some(normal)) = form::validate(f, &v, app.clock.now().date())
+        {
+            out.insert(f.name.clone(), normal);
         }
     }
     Ok(out)
@@ -570,6 +574,7 @@ pub async fn list(
     Ok((out, total))
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn record_move(
     app: &App,
     conn: &mut Conn,
@@ -1103,3 +1108,26 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "application-reason-required",
     "application-answered",
 ];
+
+/// The largest file any document of the application's service accepts: the limit to
+/// stop reading an upload at, before its kind is known.
+pub async fn attachment_limit(app: &App, who: &SignedIn, id: &str) -> Result<usize, AppError> {
+    who.authorize(Action::UseOwnApplications)?;
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(kabinet_store::StoreError::from)?;
+    let row = own(&mut conn, who, id).await?;
+    let service = catalog::get_version(&mut conn, &row.service_id, row.service_version).await?;
+    let mb = service
+        .def
+        .documents
+        .iter()
+        .map(|d| d.max_mb)
+        .max()
+        .unwrap_or(5)
+        .max(5);
+    Ok(usize::try_from(mb).unwrap_or(5) * 1024 * 1024)
+}

@@ -29,7 +29,17 @@ impl Parts {
 }
 
 /// Reads a multipart body. A file over the limit is a field error on its name.
-pub async fn read(mut multipart: Multipart) -> Result<Parts, WebError> {
+pub async fn read(multipart: Multipart) -> Result<Parts, WebError> {
+    read_with(multipart, MAX_BYTES, None).await
+}
+
+/// Reads a multipart body whose files may be at most `limit` bytes; past that the
+/// reading stops at once with `413` (`too_large`) or, without it, a field error.
+pub async fn read_with(
+    mut multipart: Multipart,
+    limit: usize,
+    too_large: Option<&'static str>,
+) -> Result<Parts, WebError> {
     let mut parts = Parts::default();
     let bad = |e: axum::extract::multipart::MultipartError| {
         WebError::BadRequest(format!(
@@ -43,12 +53,14 @@ pub async fn read(mut multipart: Multipart) -> Result<Parts, WebError> {
             Some(file_name) => {
                 let mut bytes = Vec::new();
                 while let Some(chunk) = field.chunk().await.map_err(bad)? {
-                    if bytes.len() + chunk.len() > MAX_BYTES {
-                        return Err(AppError::Validation(vec![FieldError::new(
-                            name,
-                            "file-too-big",
-                        )])
-                        .into());
+                    if bytes.len() + chunk.len() > limit {
+                        return Err(match too_large {
+                            Some(key) => WebError::TooLarge(key),
+                            None => {
+                                AppError::Validation(vec![FieldError::new(name, "file-too-big")])
+                                    .into()
+                            }
+                        });
                     }
                     bytes.extend_from_slice(&chunk);
                 }

@@ -1,5 +1,6 @@
 //! The JSON API v1 and the operations endpoints, described by one OpenAPI document.
 
+pub mod applications;
 pub mod auth;
 pub mod health;
 pub mod identity;
@@ -72,7 +73,21 @@ use crate::error::{Problem, ProblemField};
         profile::export,
         profile::close,
         services::list,
-        services::get
+        services::get,
+        applications::create,
+        applications::update,
+        applications::submit,
+        applications::list,
+        applications::get,
+        applications::attach,
+        applications::download,
+        applications::comment,
+        applications::withdraw,
+        applications::events,
+        applications::transition,
+        applications::result,
+        applications::staff_comment,
+        applications::staff_get
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -132,6 +147,55 @@ pub fn routes() -> Router<AppState> {
                 .delete(profile::close),
         )
         .route("/api/v1/me/export", get(profile::export))
+        .route(
+            "/api/v1/applications",
+            get(applications::list).post(applications::create),
+        )
+        .route("/api/v1/applications/events", get(applications::events))
+        .route(
+            "/api/v1/applications/{id}",
+            get(applications::get).patch(applications::update),
+        )
+        .route(
+            "/api/v1/applications/{id}/submit",
+            post(applications::submit),
+        )
+        .route(
+            "/api/v1/applications/{id}/attachments",
+            post(applications::attach).layer(axum::extract::DefaultBodyLimit::max(
+                kabinet_app::applications::MAX_ATTACHMENT + 256 * 1024,
+            )),
+        )
+        .route(
+            "/api/v1/applications/{id}/files/{file_id}",
+            get(applications::download),
+        )
+        .route(
+            "/api/v1/applications/{id}/comments",
+            post(applications::comment),
+        )
+        .route(
+            "/api/v1/applications/{id}/withdraw",
+            post(applications::withdraw),
+        )
+        .route(
+            "/api/v1/staff/applications/{id}",
+            get(applications::staff_get),
+        )
+        .route(
+            "/api/v1/staff/applications/{id}/transition",
+            post(applications::transition),
+        )
+        .route(
+            "/api/v1/staff/applications/{id}/result",
+            post(applications::result).layer(axum::extract::DefaultBodyLimit::max(
+                kabinet_app::applications::MAX_ATTACHMENT + 256 * 1024,
+            )),
+        )
+        .route(
+            "/api/v1/staff/applications/{id}/comments",
+            post(applications::staff_comment),
+        )
         .route("/api/v1/services", get(services::list))
         .route("/api/v1/services/{id}", get(services::get))
         .route("/api/v1/me/history", get(profile::history))
