@@ -100,6 +100,45 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/services", get(pages::services::catalog_page))
         .route("/services/{id}", get(pages::services::service_page))
+        .route("/services/{id}/apply", post(pages::applications::apply))
+        .route("/applications", get(pages::applications::list))
+        .route("/applications/drafts", get(pages::applications::drafts))
+        .route("/applications/{id}", get(pages::applications::show))
+        .route(
+            "/applications/{id}/step/{n}",
+            get(pages::applications::step_show).post(pages::applications::step_save),
+        )
+        .route(
+            "/applications/{id}/documents",
+            get(pages::applications::documents)
+                .post(pages::applications::documents_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    kabinet_app::applications::MAX_ATTACHMENT + 256 * 1024,
+                )),
+        )
+        .route(
+            "/applications/{id}/review",
+            get(pages::applications::review),
+        )
+        .route(
+            "/applications/{id}/submit",
+            post(pages::applications::submit),
+        )
+        .route(
+            "/applications/{id}/comment",
+            post(pages::applications::comment),
+        )
+        .route(
+            "/applications/{id}/withdraw",
+            post(pages::applications::withdraw),
+        )
+        .route(
+            "/applications/{id}/attach",
+            post(pages::applications::attach).layer(axum::extract::DefaultBodyLimit::max(
+                kabinet_app::applications::MAX_ATTACHMENT + 256 * 1024,
+            )),
+        )
+        .route("/static/live.js", get(pages::assets::live_js))
         .route("/profile", get(pages::profile::show))
         .route("/profile/history", get(pages::profile::history))
         .route("/profile/data", get(pages::profile::data))

@@ -4,6 +4,7 @@ use axum::http::header;
 use axum::response::IntoResponse;
 
 const CSS: &str = include_str!("../../static/app.css");
+const LIVE_JS: &str = include_str!("../../static/live.js");
 
 /// `GET /static/app.css`
 pub async fn css() -> impl IntoResponse {
@@ -13,5 +14,16 @@ pub async fn css() -> impl IntoResponse {
             (header::CACHE_CONTROL, "public, max-age=3600"),
         ],
         CSS,
+    )
+}
+
+/// `GET /static/live.js`: the small progressive script of live status.
+pub async fn live_js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        LIVE_JS,
     )
 }

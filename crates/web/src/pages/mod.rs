@@ -2,6 +2,7 @@
 //! [`Layout`] that carries the catalog and the common header data.
 
 pub mod api_docs;
+pub mod applications;
 pub mod assets;
 pub mod auth;
 pub mod home;
