@@ -166,7 +166,7 @@ fn steps(a: &Application, current: usize) -> Vec<StepLink> {
         .enumerate()
         .map(|(i, s)| StepLink {
             title: s.title.clone(),
-            href: (i + 1 <= a.step).then(|| format!("/applications/{}/step/{}", a.id, i + 1)),
+            href: (i < a.step).then(|| format!("/applications/{}/step/{}", a.id, i + 1)),
             current: current == i + 1,
         })
         .collect();
