@@ -7,8 +7,6 @@
 //! The file is written before its row is committed and removed again when the
 //! transaction fails, so neither a row without a file nor a stray file is left.
 
-use std::path::PathBuf;
-
 use kabinet_store::Conn;
 use kabinet_store::requests::{self, FileRecord};
 use sha2::{Digest, Sha256};
@@ -52,10 +50,6 @@ pub fn check(upload: &Upload, field: &str) -> Result<&'static str, AppError> {
     sniff(&upload.bytes).ok_or_else(|| fail("file-type"))
 }
 
-fn path(app: &App, id: &str) -> PathBuf {
-    app.settings.files_dir().join(id)
-}
-
 fn place(id: &str) -> String {
     format!("files:{id}")
 }
@@ -69,13 +63,13 @@ fn key_place(id: &str) -> String {
 pub struct Stored {
     /// Its record (already inserted in the caller's transaction).
     pub record: FileRecord,
-    path: PathBuf,
+    blobs: crate::blobs::BlobStore,
 }
 
 impl Stored {
     /// Removes the written file (the transaction did not commit).
     pub async fn discard(self) {
-        let _ = tokio::fs::remove_file(&self.path).await;
+        self.blobs.delete(&self.record.id).await;
     }
 }
 
@@ -99,15 +93,10 @@ pub async fn store(
         .keys
         .seal(&key_place(&id), &crate::crypto::key_to_text(&key))
         .map_err(crypto)?;
-    let dir = app.settings.files_dir();
-    let target = path(app, &id);
-    let tmp = dir.join(format!("{id}.part"));
     let io = |e: std::io::Error| {
         AppError::Store(kabinet_store::StoreError::Corrupt(format!("files: {e}")))
     };
-    tokio::fs::create_dir_all(&dir).await.map_err(io)?;
-    tokio::fs::write(&tmp, &sealed).await.map_err(io)?;
-    tokio::fs::rename(&tmp, &target).await.map_err(io)?;
+    app.blobs.put(&id, &sealed).await.map_err(io)?;
     let name: String = upload
         .file_name
         .chars()
@@ -130,18 +119,18 @@ pub async fn store(
         data_key: Some(data_key),
     };
     if let Err(e) = requests::insert_file(conn, &record).await {
-        let _ = tokio::fs::remove_file(&target).await;
+        app.blobs.delete(&record.id).await;
         return Err(e.into());
     }
     Ok(Stored {
         record,
-        path: target,
+        blobs: app.blobs.clone(),
     })
 }
 
 /// Reads a file's content (opened).
 pub async fn read(app: &App, record: &FileRecord) -> Result<Vec<u8>, AppError> {
-    let sealed = tokio::fs::read(path(app, &record.id)).await.map_err(|e| {
+    let sealed = app.blobs.get(&record.id).await.map_err(|e| {
         AppError::Store(kabinet_store::StoreError::Corrupt(format!(
             "files/{}: {e}",
             record.id
@@ -196,8 +185,7 @@ pub async fn reseal(app: &App, record: &FileRecord) -> Result<bool, AppError> {
             record.id
         )))
     };
-    let target = path(app, &record.id);
-    let sealed = tokio::fs::read(&target).await.map_err(io)?;
+    let sealed = app.blobs.get(&record.id).await.map_err(io)?;
     if !app.keys.is_stale_bytes(&sealed) {
         return Ok(false);
     }
@@ -209,15 +197,13 @@ pub async fn reseal(app: &App, record: &FileRecord) -> Result<bool, AppError> {
         .keys
         .seal_bytes(&place(&record.id), &plain)
         .map_err(crypto)?;
-    let tmp = app.settings.files_dir().join(format!("{}.part", record.id));
-    tokio::fs::write(&tmp, &fresh).await.map_err(io)?;
-    tokio::fs::rename(&tmp, &target).await.map_err(io)?;
+    app.blobs.put(&record.id, &fresh).await.map_err(io)?;
     Ok(true)
 }
 
 /// Removes a file's content from disk (erasure); the row goes with its account.
 pub async fn erase(app: &App, id: &str) {
-    let _ = tokio::fs::remove_file(path(app, id)).await;
+    app.blobs.delete(id).await;
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@
 
 pub mod applications;
 pub mod auth;
+pub mod blobs;
 pub mod catalog;
 pub mod clock;
 pub mod contacts;
@@ -55,6 +56,8 @@ pub struct App {
     pub keys: Arc<crypto::Keyring>,
     /// The identity registry.
     pub registry: registry::Registry,
+    /// Where file contents live.
+    pub blobs: blobs::BlobStore,
 }
 
 impl App {
@@ -70,6 +73,7 @@ impl App {
             i18n: Arc::new(i18n::I18n::russian()?),
             keys: Arc::new(settings.keyring()?),
             registry: registry::Registry::from_url(settings.registry_url.as_deref())?,
+            blobs: blobs::BlobStore::disk(settings.files_dir()),
             store,
             settings,
             clock,

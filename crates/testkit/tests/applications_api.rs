@@ -487,3 +487,33 @@ backend_test! {
         app.stop().await;
     }
 }
+
+backend_test! {
+    async fn live_status_reaches_an_open_stream(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp).await;
+        let u = register(&app, &smtp, "live@example.ru").await;
+        let op = staff(&app, "live-op@kabinet.ru", "operator").await;
+        let res = u.post("/api/v1/applications", json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": "Вопрос о сроках услуги" } })).await;
+        let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        u.post(&format!("/api/v1/applications/{id}/submit"), json!({})).await;
+
+        let mut stream = u.get("/api/v1/applications/events").await;
+        assert_eq!(stream.status(), 200);
+        assert!(stream.headers()["content-type"].to_str().unwrap().starts_with("text/event-stream"));
+        // A move made by staff through the API (any process on the same database).
+        let res = op.post(&format!("/api/v1/staff/applications/{id}/transition"), json!({ "to": "in_progress" })).await;
+        assert_eq!(res.status(), 200);
+        let mut seen = String::new();
+        let deadline = tokio::time::Instant::now() + StdDuration::from_secs(10);
+        while !seen.contains("in_progress") {
+            let chunk = tokio::time::timeout_at(deadline, stream.chunk()).await.expect("an event within 10 s").unwrap().expect("the stream stays open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(seen.contains("event: application"), "{seen}");
+        assert!(seen.contains(&format!("\"id\":\"{id}\"")), "{seen}");
+        // Someone else's stream does not hear of it.
+        assert_eq!(client().get(app.url("/api/v1/applications/events")).send().await.unwrap().status(), 401);
+        app.stop().await;
+    }
+}
