@@ -1,7 +1,7 @@
 // Starts the real kabinet binary on a free port with a fresh SQLite database and
 // resolves when it printed its address (no sleeping).
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -9,10 +9,12 @@ import { createInterface } from 'node:readline';
 function binary() {
   if (process.env.KABINET_BIN) return process.env.KABINET_BIN;
   const target = process.env.CARGO_TARGET_DIR || path.resolve(import.meta.dirname, '..', '..', 'target');
-  for (const profile of ['release', 'debug']) {
-    const candidate = path.join(target, profile, 'kabinet');
-    if (existsSync(candidate)) return candidate;
-  }
+  // The newer of the two builds: a stale release build must not shadow a fresh debug one.
+  const found = ['release', 'debug']
+    .map((profile) => path.join(target, profile, 'kabinet'))
+    .filter((candidate) => existsSync(candidate))
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  if (found.length) return found[0];
   throw new Error('kabinet binary not found: run `cargo build` or set KABINET_BIN');
 }
 
