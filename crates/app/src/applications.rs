@@ -37,7 +37,7 @@ pub struct Application {
     /// Status.
     pub status: Status,
     /// The service, in the version filed under.
-    pub service: Service,
+    pub service: std::sync::Arc<Service>,
     /// The answers.
     pub answers: Answers,
     /// The step a draft is on (from 1; one past the last: «Проверьте данные»).
@@ -90,7 +90,7 @@ fn seal(app: &App, id: &str, answers: &Answers) -> Result<String, AppError> {
 }
 
 async fn decode(app: &App, conn: &mut Conn, row: &ApplicationRow) -> Result<Application, AppError> {
-    let service = catalog::get_version(conn, &row.service_id, row.service_version).await?;
+    let service = catalog::get_version(app, conn, &row.service_id, row.service_version).await?;
     let answers: Answers = serde_json::from_str(
         &app.keys
             .open(&place(&row.id), &row.fields_sealed)
@@ -1120,7 +1120,8 @@ pub async fn attachment_limit(app: &App, who: &SignedIn, id: &str) -> Result<usi
         .await
         .map_err(kabinet_store::StoreError::from)?;
     let row = own(&mut conn, who, id).await?;
-    let service = catalog::get_version(&mut conn, &row.service_id, row.service_version).await?;
+    let service =
+        catalog::get_version(app, &mut conn, &row.service_id, row.service_version).await?;
     let mb = service
         .def
         .documents

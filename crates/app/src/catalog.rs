@@ -642,16 +642,35 @@ pub async fn get(app: &App, id: &str) -> Result<Service, AppError> {
     decode(&row)
 }
 
-/// A given version of a service (what an application was filed under).
+/// Stored versions never change, so every process may keep the ones it has read.
+pub type VersionCache =
+    std::sync::Arc<std::sync::RwLock<HashMap<(String, i64), std::sync::Arc<Service>>>>;
+
+/// A given version of a service (what an application was filed under); versions are
+/// immutable, so they are kept in memory once read.
 pub async fn get_version(
+    app: &App,
     conn: &mut kabinet_store::Conn,
     id: &str,
     version: i64,
-) -> Result<Service, AppError> {
+) -> Result<std::sync::Arc<Service>, AppError> {
+    let key = (id.to_owned(), version);
+    if let Some(s) = app
+        .service_versions
+        .read()
+        .ok()
+        .and_then(|c| c.get(&key).cloned())
+    {
+        return Ok(s);
+    }
     let row = catalog::version(conn, id, version)
         .await?
         .ok_or(AppError::NotFound)?;
-    decode(&row)
+    let service = std::sync::Arc::new(decode(&row)?);
+    if let Ok(mut c) = app.service_versions.write() {
+        c.insert(key, service.clone());
+    }
+    Ok(service)
 }
 
 /// The production calendar.

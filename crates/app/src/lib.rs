@@ -24,6 +24,7 @@ pub mod ops;
 pub mod privacy;
 pub mod profile;
 pub mod registry;
+pub mod seed;
 pub mod settings;
 pub mod staff;
 
@@ -58,6 +59,8 @@ pub struct App {
     pub registry: registry::Registry,
     /// Where file contents live.
     pub blobs: blobs::BlobStore,
+    /// Service definitions by version, as read (they never change once stored).
+    pub service_versions: catalog::VersionCache,
 }
 
 impl App {
@@ -74,6 +77,7 @@ impl App {
             keys: Arc::new(settings.keyring()?),
             registry: registry::Registry::from_url(settings.registry_url.as_deref())?,
             blobs: blobs::BlobStore::disk(settings.files_dir()),
+            service_versions: catalog::VersionCache::default(),
             store,
             settings,
             clock,

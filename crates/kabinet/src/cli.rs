@@ -59,6 +59,11 @@ enum Command {
         #[command(subcommand)]
         command: CatalogCommand,
     },
+    /// Benchmark data (never against a database with real people).
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Erase closed accounts past `privacy.retention_days` and old delivered messages
     /// (run daily, e.g. from cron or a systemd timer).
     Maintenance,
@@ -66,6 +71,29 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Fill the database with people, applications and signed-in sessions; write
+    /// `token application-id` lines for the load generator.
+    Seed {
+        /// People.
+        #[arg(long, default_value_t = 100_000)]
+        users: usize,
+        /// Applications per person.
+        #[arg(long, default_value_t = 10)]
+        per_user: usize,
+        /// Signed-in sessions (the first people).
+        #[arg(long, default_value_t = 200)]
+        sessions: usize,
+        /// Applications of each signed-in person.
+        #[arg(long, default_value_t = 300)]
+        heavy: usize,
+        /// Where to write the targets.
+        #[arg(long, default_value = "bench-targets.txt")]
+        targets: std::path::PathBuf,
     },
 }
 
@@ -315,6 +343,36 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
                     )
                 }
                 Err(Err(e)) => fail(e, 1),
+            }
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Seed {
+                    users,
+                    per_user,
+                    sessions,
+                    heavy,
+                    targets,
+                },
+        } => {
+            let app = match server::open(settings, Arc::new(SystemClock)).await {
+                Ok(app) => app,
+                Err(e) => return start_failure(e),
+            };
+            let started = std::time::Instant::now();
+            match kabinet_app::seed::seed(&app, users, per_user, sessions, heavy, &targets).await {
+                Ok(done) => {
+                    println!(
+                        "Seeded {} people, {} applications, {} sessions in {:.1} s; targets in {}.",
+                        done.users,
+                        done.applications,
+                        done.sessions,
+                        started.elapsed().as_secs_f64(),
+                        targets.display()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, 1),
             }
         }
         Command::Maintenance => {

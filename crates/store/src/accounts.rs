@@ -34,22 +34,27 @@ pub struct Account {
     pub last_sign_in_at: Option<OffsetDateTime>,
 }
 
-const ACCOUNT_COLUMNS: &str = "a.id, a.kind, a.staff_role, a.status, a.status_reason, a.level, \
+pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.kind, a.staff_role, a.status, a.status_reason, a.level, \
      a.password_hash, a.password_changed_at, a.must_change_password, a.created_at, a.last_sign_in_at";
 
 fn account(row: &AnyRow) -> Result<Account, StoreError> {
-    let last: Option<String> = row.try_get(10)?;
+    account_at(row, 0)
+}
+
+/// An account from the columns of [`ACCOUNT_COLUMNS`] starting at `at`.
+pub(crate) fn account_at(row: &AnyRow, at: usize) -> Result<Account, StoreError> {
+    let last: Option<String> = row.try_get(at + 10)?;
     Ok(Account {
-        id: row.try_get(0)?,
-        kind: row.try_get(1)?,
-        staff_role: row.try_get(2)?,
-        status: row.try_get(3)?,
-        status_reason: row.try_get(4)?,
-        level: row.try_get(5)?,
-        password_hash: row.try_get(6)?,
-        password_changed_at: ts::parse(&row.try_get::<String, _>(7)?)?,
-        must_change_password: row.try_get::<i64, _>(8)? != 0,
-        created_at: ts::parse(&row.try_get::<String, _>(9)?)?,
+        id: row.try_get(at)?,
+        kind: row.try_get(at + 1)?,
+        staff_role: row.try_get(at + 2)?,
+        status: row.try_get(at + 3)?,
+        status_reason: row.try_get(at + 4)?,
+        level: row.try_get(at + 5)?,
+        password_hash: row.try_get(at + 6)?,
+        password_changed_at: ts::parse(&row.try_get::<String, _>(at + 7)?)?,
+        must_change_password: row.try_get::<i64, _>(at + 8)? != 0,
+        created_at: ts::parse(&row.try_get::<String, _>(at + 9)?)?,
         last_sign_in_at: last.as_deref().map(ts::parse).transpose()?,
     })
 }

@@ -19,6 +19,7 @@ pub mod outbox;
 pub mod privacy;
 pub mod profiles;
 pub mod requests;
+pub mod seed;
 pub mod sessions;
 pub mod throttle;
 pub mod ts;

@@ -161,3 +161,32 @@ pub async fn add_mfa_failure(conn: &mut Conn, id: &str) -> Result<i64, StoreErro
         .await?;
     Ok(n.unwrap_or(0))
 }
+
+/// A session with its account and whether the account has a second factor (a
+/// confirmed TOTP or codes), in one round trip: what every signed-in request needs.
+pub async fn resolve(
+    conn: &mut Conn,
+    id: &str,
+) -> Result<Option<(Session, crate::accounts::Account, bool)>, StoreError> {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("s.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "SELECT {columns}, {}, a.mfa_codes, \
+         (SELECT COUNT(*) FROM mfa_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) \
+         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
+        crate::accounts::ACCOUNT_COLUMNS
+    );
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?;
+    let Some(r) = row else { return Ok(None) };
+    let session = session(&r)?;
+    let account = crate::accounts::account_at(&r, 9)?;
+    let codes: i64 = r.try_get(20)?;
+    let totp: i64 = r.try_get(21)?;
+    Ok(Some((session, account, codes != 0 || totp > 0)))
+}

@@ -50,7 +50,7 @@ pub fn random_token() -> Result<String, AppError> {
 }
 
 /// SHA-256 of a text, hex.
-pub(crate) fn sha256_hex(text: &str) -> String {
+pub fn sha256_hex(text: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(text.as_bytes()))
 }

@@ -113,23 +113,23 @@ pub async fn resolve_session(app: &App, token: &str) -> Result<Option<SignedIn>,
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
-    let Some(session) = sessions::get(&mut conn, &id).await? else {
+    // One round trip: the session, its account and whether it has a second factor.
+    let Some((session, account, has_second_factor)) = sessions::resolve(&mut conn, &id).await?
+    else {
         return Ok(None);
     };
     let idle = Duration::minutes(i64::from(app.settings.session.idle_minutes));
-    let account = accounts::get(&mut conn, &session.account_id).await?;
     let alive = session.expires_at > now && session.last_seen_at + idle > now;
-    let Some(account) = account.filter(|a| alive && a.status != "blocked") else {
+    if !alive || account.status == "blocked" {
         sessions::delete(&mut conn, &id).await?;
         return Ok(None);
-    };
+    }
     if now - session.last_seen_at >= TOUCH_EVERY {
         sessions::touch(&mut conn, &id, now).await?;
     }
     let max_age = app.settings.password.max_age_days;
     let password_expired =
         max_age > 0 && account.password_changed_at + Duration::days(i64::from(max_age)) <= now;
-    let has_second_factor = super::mfa::has_any_factor(&mut conn, &account.id).await?;
     Ok(Some(SignedIn {
         session_id: id,
         account,
