@@ -510,18 +510,16 @@ async fn detail(
     internal: bool,
 ) -> Result<Detail, AppError> {
     let application = decode(app, conn, row).await?;
-    let history = store::events(conn, &row.id).await?;
-    let comments = store::comments(conn, &row.id, internal).await?;
-    let mut attached = Vec::new();
-    for (file_id, kind, by_staff) in store::files(conn, &row.id).await? {
-        if let Some(file) = kabinet_store::requests::get_file(conn, &file_id).await? {
-            attached.push(Attached {
-                file,
-                kind,
-                by_staff,
-            });
-        }
-    }
+    // History, comments and files in one round trip.
+    let (history, comments, files) = store::parts(conn, &row.id, internal).await?;
+    let attached = files
+        .into_iter()
+        .map(|(file, kind, by_staff)| Attached {
+            file,
+            kind,
+            by_staff,
+        })
+        .collect();
     Ok(Detail {
         application,
         history,

@@ -457,3 +457,83 @@ pub async fn versions(
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
         .collect()
 }
+
+/// Everything shown with an application but its row — history, comments (internal
+/// notes only when `with_internal`) and files with their records — in one round trip
+/// (`UNION ALL` of text columns, portable to both backends).
+pub async fn parts(
+    conn: &mut Conn,
+    application_id: &str,
+    with_internal: bool,
+) -> Result<
+    (
+        Vec<Event>,
+        Vec<Comment>,
+        Vec<(crate::requests::FileRecord, String, bool)>,
+    ),
+    StoreError,
+> {
+    let rows = sqlx::query(
+        "SELECT 'e', id, from_status, to_status, actor, actor_kind, reason, at, NULL, NULL, NULL, NULL, NULL \
+           FROM application_events WHERE application_id = $1 \
+         UNION ALL \
+         SELECT 'c', id, author, author_kind, CAST(internal AS TEXT), text, at, NULL, NULL, NULL, NULL, NULL, NULL \
+           FROM application_comments WHERE application_id = $1 AND (internal = 0 OR $2 = 1) \
+         UNION ALL \
+         SELECT 'f', af.at || af.file_id, af.file_id, af.kind, CAST(af.by_staff AS TEXT), f.account_id, f.purpose, \
+                f.file_name, f.content_type, CAST(f.size AS TEXT), f.sha256, f.created_at, f.data_key \
+           FROM application_files af JOIN files f ON f.id = af.file_id WHERE af.application_id = $1 \
+         ORDER BY 1, 2",
+    )
+    .bind(application_id)
+    .bind(i64::from(with_internal))
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut events = Vec::new();
+    let mut comments = Vec::new();
+    let mut files = Vec::new();
+    let text = |r: &sqlx::any::AnyRow, i: usize| -> Result<Option<String>, StoreError> {
+        Ok(r.try_get::<Option<String>, _>(i)?)
+    };
+    let need = |v: Option<String>| {
+        v.ok_or_else(|| StoreError::Corrupt("application parts: a missing column".into()))
+    };
+    for r in &rows {
+        let tag: String = r.try_get(0)?;
+        match tag.as_str() {
+            "e" => events.push(Event {
+                from_status: text(r, 2)?,
+                to_status: need(text(r, 3)?)?,
+                actor: need(text(r, 4)?)?,
+                actor_kind: need(text(r, 5)?)?,
+                reason: text(r, 6)?,
+                at: ts::parse(&need(text(r, 7)?)?)?,
+            }),
+            "c" => comments.push(Comment {
+                author: need(text(r, 2)?)?,
+                author_kind: need(text(r, 3)?)?,
+                internal: need(text(r, 4)?)? != "0",
+                text: need(text(r, 5)?)?,
+                at: ts::parse(&need(text(r, 6)?)?)?,
+            }),
+            _ => {
+                let file = crate::requests::FileRecord {
+                    id: need(text(r, 2)?)?,
+                    account_id: need(text(r, 5)?)?,
+                    purpose: need(text(r, 6)?)?,
+                    file_name: need(text(r, 7)?)?,
+                    content_type: need(text(r, 8)?)?,
+                    size: need(text(r, 9)?)?
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("file size".into()))?,
+                    sha256: need(text(r, 10)?)?,
+                    created_at: ts::parse(&need(text(r, 11)?)?)?,
+                    data_key: text(r, 12)?,
+                };
+                let by_staff = need(text(r, 4)?)? != "0";
+                files.push((file, need(text(r, 3)?)?, by_staff));
+            }
+        }
+    }
+    Ok((events, comments, files))
+}
