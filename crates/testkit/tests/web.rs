@@ -125,6 +125,18 @@ backend_test! {
             assert!(doc["paths"].get(path).is_some(), "{path} is documented");
         }
         assert!(doc["components"]["schemas"].get("Problem").is_some());
+        // The fixed paths of API.md that exist so far, with their methods.
+        for (path, method) in [
+            ("/api/v1/me", "get"), ("/api/v1/me", "patch"), ("/api/v1/me", "delete"), ("/api/v1/me/history", "get"),
+            ("/api/v1/services", "get"), ("/api/v1/services/{id}", "get"),
+            ("/api/v1/applications", "post"), ("/api/v1/applications", "get"), ("/api/v1/applications/{id}", "get"),
+            ("/api/v1/applications/{id}/submit", "post"), ("/api/v1/applications/{id}/attachments", "post"),
+            ("/api/v1/applications/{id}/comments", "post"), ("/api/v1/applications/events", "get"),
+            ("/api/v1/staff/applications/{id}/transition", "post"),
+            ("/api/v1/staff/accounts/{id}/confirm-identity", "post"),
+        ] {
+            assert!(doc["paths"][path].get(method).is_some(), "{method} {path} is documented");
+        }
         let page = app.get("/api/docs").await.text().await.unwrap();
         assert!(page.contains("<h1>Описание API</h1>"));
         assert!(page.contains("<code>/readyz</code>"));
