@@ -1089,6 +1089,8 @@ pub struct Rotated {
     pub profiles: usize,
     /// Change requests (their new values).
     pub change_requests: usize,
+    /// Applications (their answers).
+    pub applications: usize,
     /// Uploaded files.
     pub files: usize,
 }
@@ -1148,6 +1150,29 @@ pub async fn rotate_keys(app: &App) -> Result<Rotated, AppError> {
     }
     let mut after = String::new();
     loop {
+        let mut tx = app.store.begin().await?;
+        let batch =
+            kabinet_store::applications::stale_sealed(&mut tx, &current, &after, 500).await?;
+        let Some((last, _)) = batch.last() else {
+            tx.commit().await?;
+            break;
+        };
+        after = last.clone();
+        for (id, sealed) in &batch {
+            let place = format!("applications.fields:{id}");
+            let plain = app.keys.open(&place, sealed).map_err(corrupt)?;
+            kabinet_store::applications::set_sealed(
+                &mut tx,
+                id,
+                &app.keys.seal(&place, &plain).map_err(corrupt)?,
+            )
+            .await?;
+            done.applications += 1;
+        }
+        tx.commit().await?;
+    }
+    let mut after = String::new();
+    loop {
         let mut conn = app
             .store
             .pool()
@@ -1172,7 +1197,7 @@ pub async fn rotate_keys(app: &App) -> Result<Rotated, AppError> {
         "cli",
         "keys.rotated",
         "keys",
-        json!({ "key": current, "profiles": done.profiles, "change_requests": done.change_requests, "files": done.files }),
+        json!({ "key": current, "profiles": done.profiles, "change_requests": done.change_requests, "applications": done.applications, "files": done.files }),
     )
     .await?;
     tx.commit().await?;

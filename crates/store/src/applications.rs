@@ -537,3 +537,35 @@ pub async fn parts(
     }
     Ok((events, comments, files))
 }
+
+/// Up to `limit` applications after the id `after` whose answers are not sealed under
+/// the key `current` (for `kabinet keys rotate`): `(id, sealed)`.
+pub async fn stale_sealed(
+    conn: &mut Conn,
+    current: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, fields_sealed FROM applications WHERE id > $1 AND fields_sealed NOT LIKE $2 ESCAPE '\\' \
+         ORDER BY id LIMIT $3",
+    )
+    .bind(after)
+    .bind(crate::like_prefix(current))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Replaces an application's sealed answers (key rotation; the version does not move).
+pub async fn set_sealed(conn: &mut Conn, id: &str, sealed: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE applications SET fields_sealed = $2 WHERE id = $1")
+        .bind(id)
+        .bind(sealed)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -30,3 +30,16 @@ pub use error::StoreError;
 pub use sqlx::AnyConnection as Conn;
 /// The driver error type, for `?` on transaction commits in use cases.
 pub use sqlx::Error as SqlxError;
+
+/// A `LIKE` pattern (with `ESCAPE '\\'`) for values sealed under the key `id`: `id:%`
+/// with `%`, `_` and `\\` in the id taken literally.
+pub(crate) fn like_prefix(id: &str) -> String {
+    let escaped: String = id
+        .chars()
+        .flat_map(|c| match c {
+            '%' | '_' | '\\' => vec!['\\', c],
+            c => vec![c],
+        })
+        .collect();
+    format!("{escaped}:%")
+}

@@ -220,12 +220,12 @@ pub async fn stale_sealed(
     after: &str,
     limit: i64,
 ) -> Result<Vec<ProfileRow>, StoreError> {
-    let prefix = format!("{current}:%");
+    let prefix = crate::like_prefix(current);
     let sql = format!(
         "SELECT {COLUMNS} FROM profiles WHERE account_id > $1 AND ( \
-         (passport_sealed IS NOT NULL AND passport_sealed NOT LIKE $2) OR \
-         (snils_sealed IS NOT NULL AND snils_sealed NOT LIKE $2) OR \
-         (inn_sealed IS NOT NULL AND inn_sealed NOT LIKE $2)) ORDER BY account_id LIMIT $3"
+         (passport_sealed IS NOT NULL AND passport_sealed NOT LIKE $2 ESCAPE '\\') OR \
+         (snils_sealed IS NOT NULL AND snils_sealed NOT LIKE $2 ESCAPE '\\') OR \
+         (inn_sealed IS NOT NULL AND inn_sealed NOT LIKE $2 ESCAPE '\\')) ORDER BY account_id LIMIT $3"
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(after)

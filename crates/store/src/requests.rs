@@ -273,11 +273,11 @@ pub async fn stale_change_requests(
     limit: i64,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT id, changes_sealed FROM change_requests WHERE id > $1 AND changes_sealed NOT LIKE $2 \
+        "SELECT id, changes_sealed FROM change_requests WHERE id > $1 AND changes_sealed NOT LIKE $2 ESCAPE '\\' \
          ORDER BY id LIMIT $3",
     )
     .bind(after)
-    .bind(format!("{current}:%"))
+    .bind(crate::like_prefix(current))
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;

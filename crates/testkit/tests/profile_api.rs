@@ -811,6 +811,11 @@ backend_test! {
         let res = c.post(app.url("/api/v1/me/change-requests")).header("X-CSRF-Token", &csrf)
             .multipart(form(&[("last_name", "Смирнова"), ("reason", "брак")], Some(("document", PDF)))).send().await.unwrap();
         assert_eq!(res.status(), 201);
+        kabinet_app::catalog::import_demo(&app.app).await.unwrap();
+        let res = c.post(app.url("/api/v1/applications")).header("X-CSRF-Token", &csrf)
+            .json(&json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": "Вопрос о сроках услуги" } })).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let application = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
         let before = me(&app, &c).await;
 
         // The same database and files with k2 added as the current key.
@@ -827,9 +832,9 @@ backend_test! {
         };
         let rotating = open(format!("{index};{k1};{k2}")).await;
         let done = kabinet_app::profile::rotate_keys(&rotating).await.unwrap();
-        assert_eq!((done.profiles, done.change_requests, done.files), (1, 1, 2));
+        assert_eq!((done.profiles, done.change_requests, done.applications, done.files), (1, 1, 1, 2));
         let again = kabinet_app::profile::rotate_keys(&rotating).await.unwrap();
-        assert_eq!((again.profiles, again.change_requests, again.files), (0, 0, 0), "nothing left under k1");
+        assert_eq!((again.profiles, again.change_requests, again.applications, again.files), (0, 0, 0, 0), "nothing left under k1");
         let text = all_stored_text(&app).await;
         assert!(text.contains("profiles: k2:") && !text.contains("profiles: k1:"));
 
@@ -840,6 +845,8 @@ backend_test! {
         let url = |p: &str| format!("http://{}{p}", server.addr());
         let after: Value = c.get(url("/api/v1/me")).send().await.unwrap().json().await.unwrap();
         assert_eq!(after, before);
+        let filed: Value = c.get(url(&format!("/api/v1/applications/{application}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(filed["fields"]["question"], "Вопрос о сроках услуги", "the answers open without k1");
         let mine: Value = c.get(url("/api/v1/me/identity-requests")).send().await.unwrap().json().await.unwrap();
         let file_id = mine["items"][0]["file_id"].as_str().unwrap();
         assert_eq!(c.get(url(&format!("/api/v1/files/{file_id}"))).send().await.unwrap().bytes().await.unwrap().as_ref(), PDF);
