@@ -1130,3 +1130,17 @@ pub async fn attachment_limit(app: &App, who: &SignedIn, id: &str) -> Result<usi
         .max(5);
     Ok(usize::try_from(mb).unwrap_or(5) * 1024 * 1024)
 }
+
+/// Every application of the signed-in person with its history, public comments and
+/// files, for the data archive.
+pub async fn all_for_export(
+    app: &App,
+    conn: &mut Conn,
+    account_id: &str,
+) -> Result<Vec<Detail>, AppError> {
+    let mut out = Vec::new();
+    for row in store::all_of(conn, account_id).await? {
+        out.push(detail(app, conn, &row, false).await?);
+    }
+    Ok(out)
+}

@@ -45,6 +45,7 @@ pub async fn document(
     let file_list = requests::files_of(&mut conn, id).await?;
     let messages = privacy::messages_to(&mut conn, &contact_values, 10_000).await?;
     let audit = privacy::audit_about(&mut conn, id, 100_000).await?;
+    let applications = crate::applications::all_for_export(app, &mut conn, id).await?;
     let request = |r: &kabinet_store::requests::Request| {
         json!({
             "id": r.id, "what": r.what, "status": r.status, "text": r.text, "file_id": r.file_id,
@@ -85,7 +86,17 @@ pub async fn document(
             "id": f.id, "file_name": f.file_name, "content_type": f.content_type, "size": f.size,
             "sha256": f.sha256, "created_at": ts(f.created_at), "in_archive": archive_name(f),
         })).collect::<Vec<_>>(),
-        "applications": [],
+        "applications": applications.iter().map(|d| {
+            let a = &d.application;
+            json!({
+                "id": a.id, "number": a.number, "service": a.service.def.title, "service_id": a.service.def.id,
+                "service_version": a.service.version, "status": a.status.as_str(), "created_at": ts(a.created_at),
+                "submitted_at": a.submitted_at.map(ts), "due_on": a.due_on.map(|d| d.to_string()), "answers": a.answers,
+                "history": d.history.iter().map(|e| json!({ "status": e.to_status, "at": ts(e.at), "by": e.actor_kind, "reason": e.reason })).collect::<Vec<_>>(),
+                "comments": d.comments.iter().map(|c| json!({ "by": c.author_kind, "at": ts(c.at), "text": c.text })).collect::<Vec<_>>(),
+                "files": d.files.iter().map(|f| json!({ "id": f.file.id, "kind": f.kind, "file_name": f.file.file_name })).collect::<Vec<_>>(),
+            })
+        }).collect::<Vec<_>>(),
         "audit": audit.iter().map(|a| json!({
             "at": a.at, "actor": a.actor, "action": a.action, "object": a.object, "source": a.source,
             "details": serde_json::from_str::<Value>(&a.details).unwrap_or(Value::Null),

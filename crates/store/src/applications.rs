@@ -569,3 +569,14 @@ pub async fn set_sealed(conn: &mut Conn, id: &str, sealed: &str) -> Result<(), S
         .await?;
     Ok(())
 }
+
+/// Every application of an account, oldest first (for «Скачать мои данные»).
+pub async fn all_of(conn: &mut Conn, account_id: &str) -> Result<Vec<ApplicationRow>, StoreError> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM applications WHERE account_id = $1 ORDER BY created_at, id");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(account_id)
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter().map(row).collect()
+}

@@ -195,7 +195,14 @@ pub async fn erase(
             sqlx::query(sql).bind(contact).execute(&mut *conn).await?;
         }
     }
-    let files: Vec<String> = sqlx::query("SELECT id FROM files WHERE account_id = $1")
+    // Drafts go; filed applications stay (the service's archive rules), with their files.
+    sqlx::query("DELETE FROM applications WHERE account_id = $1 AND status = 'draft'")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    let files: Vec<String> = sqlx::query(
+        "SELECT id FROM files WHERE account_id = $1 AND id NOT IN (SELECT file_id FROM application_files)",
+    )
         .bind(account_id)
         .fetch_all(&mut *conn)
         .await?
@@ -205,7 +212,7 @@ pub async fn erase(
     for sql in [
         "DELETE FROM identity_requests WHERE account_id = $1",
         "DELETE FROM change_requests WHERE account_id = $1",
-        "DELETE FROM files WHERE account_id = $1",
+        "DELETE FROM files WHERE account_id = $1 AND id NOT IN (SELECT file_id FROM application_files)",
         "DELETE FROM profile_changes WHERE account_id = $1",
         "DELETE FROM profiles WHERE account_id = $1",
         "DELETE FROM password_history WHERE account_id = $1",

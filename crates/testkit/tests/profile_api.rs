@@ -724,6 +724,15 @@ backend_test! {
             .multipart(form(&[("method", "video")], Some(("scan", PDF)))).send().await.unwrap();
         assert_eq!(res.status(), 201);
         let account_id = me(&app, &c).await["account_id"].as_str().unwrap().to_owned();
+        // A filed application with an attachment, and a draft.
+        kabinet_app::catalog::import_demo(&app.app).await.unwrap();
+        let res = c.post(app.url("/api/v1/applications")).header("X-CSRF-Token", &csrf)
+            .json(&json!({ "service_id": "appeal-complaint", "fields": { "subject": "deadline", "text": "Срок рассмотрения заявления нарушен на неделю" } })).send().await.unwrap();
+        let filed = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let part = reqwest::multipart::Form::new().text("kind", "evidence").part("file", reqwest::multipart::Part::bytes(PDF.to_vec()).file_name("evidence.pdf"));
+        assert_eq!(c.post(app.url(&format!("/api/v1/applications/{filed}/attachments"))).header("X-CSRF-Token", &csrf).multipart(part).send().await.unwrap().status(), 201);
+        assert_eq!(c.post(app.url(&format!("/api/v1/applications/{filed}/submit"))).header("X-CSRF-Token", &csrf).send().await.unwrap().status(), 200);
+        c.post(app.url("/api/v1/applications")).header("X-CSRF-Token", &csrf).json(&json!({ "service_id": "appeal-question" })).send().await.unwrap();
 
         // The archive holds everything, readable and as JSON, with the files.
         let res = c.get(app.url("/api/v1/me/export")).send().await.unwrap();
@@ -746,7 +755,14 @@ backend_test! {
         assert_eq!(doc["identity_requests"][0]["status"], "pending");
         assert!(doc["audit"].as_array().unwrap().iter().any(|a| a["action"] == "profile.updated"));
         assert!(doc["messages"].as_array().unwrap().iter().any(|m| m["content"].to_string().contains("персональные данные")), "{}", doc["messages"]);
-        let in_archive = doc["files"][0]["in_archive"].as_str().unwrap().to_owned();
+        let apps = doc["applications"].as_array().unwrap();
+        assert_eq!(apps.len(), 2);
+        let complaint = apps.iter().find(|a| a["id"] == filed.as_str()).unwrap();
+        assert_eq!(complaint["status"], "submitted");
+        assert_eq!(complaint["answers"]["text"], "Срок рассмотрения заявления нарушен на неделю");
+        assert_eq!(complaint["history"].as_array().unwrap().len(), 2);
+        assert_eq!(complaint["files"][0]["kind"], "evidence");
+        let in_archive = doc["files"].as_array().unwrap().iter().find(|f| f["file_name"] == "паспорт.pdf").unwrap()["in_archive"].as_str().unwrap().to_owned();
         assert_eq!(read(&mut archive, &in_archive), PDF);
         let html = String::from_utf8(read(&mut archive, "kabinet-data.html")).unwrap();
         assert!(html.contains("Личные данные") && html.contains("Иванова") && html.contains("lang=\"ru\""));
@@ -765,13 +781,20 @@ backend_test! {
         wait_for_mail(&smtp, |m| m.body_text().contains("учётная запись в личном кабинете удалена")).await;
 
         // Within the retention period nothing is erased; after it, everything personal is.
-        let file_id = doc["files"][0]["id"].as_str().unwrap().to_owned();
+        let file_id = doc["files"].as_array().unwrap().iter().find(|f| f["file_name"] == "паспорт.pdf").unwrap()["id"].as_str().unwrap().to_owned();
+        let evidence = complaint["files"][0]["id"].as_str().unwrap().to_owned();
         assert_eq!(kabinet_app::privacy::maintenance(&app.app).await.unwrap().erased, 0);
         clock.advance(time::Duration::days(30));
         let done = kabinet_app::privacy::maintenance(&app.app).await.unwrap();
         assert_eq!(done.erased, 1);
         assert_eq!(kabinet_app::privacy::maintenance(&app.app).await.unwrap().erased, 0, "once");
         assert!(!app.data_dir().join("files").join(&file_id).exists(), "the scan is gone from disk");
+        assert!(app.data_dir().join("files").join(&evidence).exists(), "a filed application keeps its files");
+        let mut conn = app.app.store.pool().acquire().await.unwrap();
+        let statuses: Vec<String> = sqlx::query("SELECT status FROM applications WHERE account_id = $1")
+            .bind(&account_id).fetch_all(&mut *conn).await.unwrap().iter().map(|r| r.get(0)).collect();
+        assert_eq!(statuses, ["submitted"], "the draft is erased, the filed application kept");
+        drop(conn);
         let text = all_stored_text(&app).await;
         for gone in ["Иванова", "Петровна", "leaving@example.ru", "ул. Мясницкая"] {
             // The audit log is kept (docs/privacy.md): failed sign-ins name the login typed.
