@@ -2,12 +2,12 @@
 
 profile-last-name-empty = Укажите фамилию
 profile-last-name-too-long = Фамилия должна быть не длиннее 60 символов
-profile-last-name-characters = Фамилия может содержать только буквы, пробел, дефис и апостроф
+profile-last-name-characters = Фамилия может содержать только буквы, пробел, дефис, апостроф и точку
 profile-first-name-empty = Укажите имя
 profile-first-name-too-long = Имя должно быть не длиннее 60 символов
-profile-first-name-characters = Имя может содержать только буквы, пробел, дефис и апостроф
+profile-first-name-characters = Имя может содержать только буквы, пробел, дефис, апостроф и точку
 profile-middle-name-too-long = Отчество должно быть не длиннее 60 символов
-profile-middle-name-characters = Отчество может содержать только буквы, пробел, дефис и апостроф
+profile-middle-name-characters = Отчество может содержать только буквы, пробел, дефис, апостроф и точку
 profile-birth-date-empty = Укажите дату рождения
 profile-birth-date-format = Дата рождения должна быть в виде ДД.ММ.ГГГГ, например 01.02.1990
 profile-birth-date-not-real = Такой даты рождения нет в календаре — проверьте день и месяц

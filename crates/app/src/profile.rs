@@ -391,7 +391,7 @@ pub(crate) fn merge(
         match rules::name(value) {
             Ok(v) => *target = Some(v),
             Err(ProfileError::Empty) if !required => *target = None,
-            Err(ProfileError::Empty) => *target = None,
+            Err(e @ ProfileError::Empty) => errors.push(FieldError::new(field, name_key(field, e))),
             Err(e) => errors.push(FieldError::new(field, name_key(field, e))),
         }
     }
@@ -895,7 +895,13 @@ pub async fn update(
             "level",
             Some(old_level.clone()),
             Some(level.clone()),
-            "registry",
+            // Only a registry answer is the registry's doing; a level lost because data
+            // was removed is kabinet's rule.
+            if verdict.is_some() {
+                "registry"
+            } else {
+                "system"
+            },
             None,
             now,
         )
@@ -1029,10 +1035,11 @@ pub async fn confirm_identity(
             "identity-needs-standard"
         }));
     }
+    let comment: String = comment.trim().chars().take(1000).collect();
     accounts::set_level(&mut tx, account_id, "confirmed").await?;
     for pending in requests::of_account(&mut tx, Kind::Identity, account_id).await? {
         if pending.status == "pending" {
-            let note = (!comment.trim().is_empty()).then(|| comment.trim());
+            let note = (!comment.is_empty()).then_some(comment.as_str());
             requests::decide(
                 &mut tx,
                 Kind::Identity,
@@ -1056,7 +1063,6 @@ pub async fn confirm_identity(
         now,
     )
     .await?;
-    let comment: String = comment.trim().chars().take(1000).collect();
     audit_event(
         &mut tx,
         ctx,

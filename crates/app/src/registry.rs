@@ -120,7 +120,7 @@ impl Registry {
             Ok(a) if a.result == "mismatch" => Verdict::Mismatch(
                 a.reason
                     .filter(|r| !r.trim().is_empty())
-                    .unwrap_or_else(|| "данные не совпадают с реестром".to_owned()),
+                    .unwrap_or_else(|| "реестр не назвал причину".to_owned()),
             ),
             Ok(a) => Verdict::Unavailable(format!("unknown result {:?}", a.result)),
             Err(e) => Verdict::Unavailable(format!("unreadable answer: {e}")),

@@ -566,6 +566,13 @@ impl Settings {
             }
             None => {
                 let (path, create) = self.key_file();
+                if create && !self.database_url().starts_with("sqlite:") && !path.exists() {
+                    tracing::warn!(
+                        path = %path.display(),
+                        "no encryption keys configured: creating a key file on this node; with several nodes on one \
+                         database set encryption.keys or share encryption.key_file, or they cannot read each other's data"
+                    );
+                }
                 crate::crypto::Keyring::from_file(&path, create)
             }
         }

@@ -244,7 +244,7 @@ backend_test! {
             (json!({ "birth_date": "1.1.1850" }), "birth_date", "120 лет"),
             (json!({ "birth_date": "вчера" }), "birth_date", "ДД.ММ.ГГГГ"),
             (json!({ "last_name": "Петров2" }), "last_name", "только буквы"),
-            (json!({ "first_name": "" }), "", ""),
+            (json!({ "first_name": " " }), "first_name", "Укажите имя"),
             (json!({ "registration_address": { "postal_code": "1010" } }), "registration_address.postal_code", "6 цифр"),
         ];
         for (body, field, words) in cases {

@@ -494,12 +494,21 @@ pub async fn edit_submit(
         }
     };
     let confirmed = who.account.level == "confirmed";
+    // Read-only fields are not sent: show them from the profile, the rest as typed.
+    let mut shown = form.clone();
+    if confirmed && let Ok(p) = profile::get(&state.app, who).await {
+        for (k, v) in current_values(&p) {
+            if LOCKED.contains(&k.as_str()) {
+                shown.insert(k, v);
+            }
+        }
+    }
     let page = EditPage {
         l: Layout::for_visit(&state, &visit),
         title: state.i18n.t(title),
         action: format!("/profile/{section}"),
         csrf: who.csrf_token.clone(),
-        groups: groups(&state, &section, &form, &errors, confirmed),
+        groups: groups(&state, &section, &shown, &errors, confirmed),
         errors,
         locked_note: confirmed && section != "addresses",
     };
