@@ -770,6 +770,20 @@ pub async fn update(
             return Err(AppError::Validation(locked));
         }
     }
+    // A СНИЛС or ИНН of another account is refused before anything leaves for the
+    // registry (checked again inside the transaction).
+    {
+        let mut conn = app
+            .store
+            .pool()
+            .acquire()
+            .await
+            .map_err(kabinet_store::StoreError::from)?;
+        let taken = taken_identifiers(app, &mut conn, &account_id, &current, &next).await?;
+        if !taken.is_empty() {
+            return Err(AppError::Validation(taken));
+        }
+    }
     // The registry is asked when the identity changed, or when a simplified account
     // has it complete (saving again retries a check the registry could not answer);
     // outside the transaction: no lock is held over the network.
@@ -797,23 +811,7 @@ pub async fn update(
         return Err(AppError::Conflict("profile-changed-meanwhile"));
     }
     let mut next = next;
-    let mut errors = Vec::new();
-    if next.snils != current.snils
-        && let Some(s) = &next.snils
-        && profiles::holder_of(&mut tx, IndexColumn::Snils, &app.keys.index("snils", s))
-            .await?
-            .is_some_and(|holder| holder != account_id)
-    {
-        errors.push(FieldError::new("snils", "profile-snils-taken"));
-    }
-    if next.inn != current.inn
-        && let Some(i) = &next.inn
-        && profiles::holder_of(&mut tx, IndexColumn::Inn, &app.keys.index("inn", i))
-            .await?
-            .is_some_and(|holder| holder != account_id)
-    {
-        errors.push(FieldError::new("inn", "profile-inn-taken"));
-    }
+    let errors = taken_identifiers(app, &mut tx, &account_id, &current, &next).await?;
     if !errors.is_empty() {
         tx.rollback()
             .await
@@ -950,6 +948,43 @@ pub async fn update(
         profile: next,
         changed,
     })
+}
+
+/// Field errors for a СНИЛС or ИНН that changed and belongs to another account.
+async fn taken_identifiers(
+    app: &App,
+    conn: &mut Conn,
+    account_id: &str,
+    current: &Profile,
+    next: &Profile,
+) -> Result<Vec<FieldError>, AppError> {
+    let mut errors = Vec::new();
+    for (column, kind, before, after, key) in [
+        (
+            IndexColumn::Snils,
+            "snils",
+            &current.snils,
+            &next.snils,
+            "profile-snils-taken",
+        ),
+        (
+            IndexColumn::Inn,
+            "inn",
+            &current.inn,
+            &next.inn,
+            "profile-inn-taken",
+        ),
+    ] {
+        if before != after
+            && let Some(v) = after
+            && profiles::holder_of(conn, column, &app.keys.index(kind, v))
+                .await?
+                .is_some_and(|holder| holder != account_id)
+        {
+            errors.push(FieldError::new(kind, key));
+        }
+    }
+    Ok(errors)
 }
 
 #[allow(clippy::too_many_arguments)]

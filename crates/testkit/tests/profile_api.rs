@@ -406,6 +406,13 @@ backend_test! {
         assert_eq!(after["level"], "standard", "{after}");
         assert!(after["level_note"].is_null());
         assert_eq!(registry.requests().len(), 3);
+
+        // Someone else's СНИЛС is refused before anything is sent to the registry.
+        let (other, other_csrf) = register(&app, &smtp, "reg2@example.ru").await;
+        let res = patch(&app, &other, &other_csrf, full()).await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(fields(&res.json::<Value>().await.unwrap())[0].0, "snils");
+        assert_eq!(registry.requests().len(), 3, "no request for a refused save");
         app.stop().await;
     }
 }
