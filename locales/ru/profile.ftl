@@ -201,3 +201,14 @@ page-data-close-button = Удалить учётную запись
 privacy-confirm-required = Подтвердите, что понимаете последствия удаления
 page-closed-title = Учётная запись удалена
 page-closed-lead = Вы вышли из личного кабинета. Персональные данные будут стёрты через { $days } дн. Если передумаете, напишите в поддержку до этого срока.
+
+## Общие тексты правил (kabinet_domain::profile::ProfileError::message_key)
+
+profile-empty = Заполните это поле
+profile-name-too-long = Слишком длинно: не больше 60 символов
+profile-name-characters = Можно только буквы, пробел, дефис, апостроф и точку
+profile-date-format = Введите дату в виде ДД.ММ.ГГГГ
+profile-date-not-real = Такой даты нет в календаре — проверьте день и месяц
+profile-date-future = Дата не может быть в будущем
+profile-birth-too-early = Проверьте год: возраст получается больше 120 лет
+profile-passport-before-14 = Паспорт выдаётся не раньше 14 лет

@@ -128,6 +128,9 @@ mod tests {
     #[test]
     fn every_profile_message_has_a_russian_text() {
         let i18n = I18n::russian().unwrap();
+        for key in kabinet_domain::profile::ProfileError::ALL_KEYS {
+            assert!(i18n.has(key), "locales/ru/profile.ftl lacks {key}");
+        }
         for key in crate::profile::MESSAGE_KEYS {
             assert!(i18n.has(key), "locales/ru/profile.ftl lacks {key}");
         }

@@ -113,6 +113,8 @@ pub struct Settings {
     pub lockout: LockoutSettings,
     /// Encryption keys inline: `index=…;k1=…` (`encryption.keys`).
     pub encryption_keys: Option<SecretString>,
+    /// Where `encryption.keys` came from (for error messages).
+    pub encryption_keys_origin: String,
     /// The key file (`encryption.key_file`); unset: `<data_dir>/keys.txt`, created on first start.
     pub encryption_key_file: Option<PathBuf>,
     /// The external identity registry (`registry_url`); unset: the built-in check.
@@ -539,6 +541,9 @@ impl Settings {
             encryption_keys: src
                 .get("encryption.keys", parse_text)?
                 .map(SecretString::from),
+            encryption_keys_origin: src
+                .raw("encryption.keys")
+                .map_or_else(|| env_name("encryption.keys"), |(_, origin)| origin),
             encryption_key_file: src
                 .get("encryption.key_file", |s| parse_text(s).map(PathBuf::from))?,
             registry_url: src.get("registry_url", parse_http_url)?,
@@ -562,7 +567,7 @@ impl Settings {
     pub fn keyring(&self) -> Result<crate::crypto::Keyring, String> {
         match &self.encryption_keys {
             Some(keys) => {
-                crate::crypto::Keyring::parse(keys.expose_secret(), "KABINET_ENCRYPTION_KEYS")
+                crate::crypto::Keyring::parse(keys.expose_secret(), &self.encryption_keys_origin)
             }
             None => {
                 let (path, create) = self.key_file();
@@ -643,6 +648,21 @@ mod tests {
         )
         .unwrap();
         assert_eq!(s.password.policy.min_length, 16);
+    }
+
+    #[test]
+    fn bad_encryption_keys_name_their_origin() {
+        let mut f = tempfile::NamedTempFile::new().unwrap();
+        writeln!(f, "[encryption]\nkeys = \"k1=short\"").unwrap();
+        let s = Settings::load(Some(f.path()), env(&[])).unwrap();
+        let e = s.keyring().unwrap_err();
+        assert!(e.starts_with("`encryption.keys` in "), "{e}");
+        let s = Settings::load(None, env(&[("KABINET_ENCRYPTION_KEYS", "k1=short")])).unwrap();
+        assert!(
+            s.keyring()
+                .unwrap_err()
+                .starts_with("KABINET_ENCRYPTION_KEYS:")
+        );
     }
 
     #[test]
