@@ -852,10 +852,7 @@ pub async fn attach(
         return Err(e);
     }
     let record = stored.record.clone();
-    if let Err(e) = tx.commit().await {
-        stored.discard().await;
-        return Err(e.into());
-    }
+    files::commit_or_discard(tx, Some(stored)).await?;
     app.outbox_wake.notify_one();
     Ok(record)
 }
@@ -991,10 +988,7 @@ pub async fn attach_result(
         return Err(e);
     }
     let record = stored.record.clone();
-    if let Err(e) = tx.commit().await {
-        stored.discard().await;
-        return Err(e.into());
-    }
+    files::commit_or_discard(tx, Some(stored)).await?;
     Ok(record)
 }
 

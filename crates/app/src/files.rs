@@ -73,6 +73,23 @@ impl Stored {
     }
 }
 
+/// Commits a transaction that recorded `stored`; when the commit fails the written file
+/// is removed, so neither a row without a file nor a stray file is left.
+pub async fn commit_or_discard(
+    tx: kabinet_store::Tx,
+    stored: Option<Stored>,
+) -> Result<(), AppError> {
+    match tx.commit().await {
+        Ok(()) => Ok(()),
+        Err(e) => {
+            if let Some(s) = stored {
+                s.discard().await;
+            }
+            Err(e.into())
+        }
+    }
+}
+
 /// Seals and writes an upload and records it in the caller's transaction.
 pub async fn store(
     app: &App,

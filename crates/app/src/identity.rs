@@ -8,27 +8,15 @@
 use kabinet_domain::access::Action;
 use kabinet_domain::ids::Snils;
 use kabinet_domain::login::LoginId;
+use kabinet_store::accounts;
 use kabinet_store::profiles::{self, IndexColumn};
 use kabinet_store::requests::{self, Kind, Request};
-use kabinet_store::{Tx, accounts};
 use serde_json::json;
 
 use crate::auth::{SignedIn, audit_event, notices};
-use crate::files::{self, Stored, Upload};
+use crate::files::{self, Upload};
 use crate::profile::{self, ConfirmMethod, PassportData, ProfileInput};
 use crate::{App, AppError, Ctx, FieldError};
-
-async fn commit_or_discard(tx: Tx, stored: Option<Stored>) -> Result<(), AppError> {
-    match tx.commit().await {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            if let Some(s) = stored {
-                s.discard().await;
-            }
-            Err(e.into())
-        }
-    }
-}
 
 /// A person asks for their identity to be confirmed. A video meeting needs a passport
 /// scan; in person the passport is shown at the office.
@@ -117,7 +105,7 @@ pub async fn request_confirmation(
         }
         return Err(e);
     }
-    commit_or_discard(tx, stored).await?;
+    files::commit_or_discard(tx, stored).await?;
     app.outbox_wake.notify_one();
     Ok(id)
 }
@@ -381,7 +369,7 @@ pub async fn request_change(
         stored.discard().await;
         return Err(e);
     }
-    commit_or_discard(tx, Some(stored)).await?;
+    files::commit_or_discard(tx, Some(stored)).await?;
     app.outbox_wake.notify_one();
     Ok(id)
 }

@@ -190,27 +190,7 @@ fn demo_catalog_is_valid_and_broad() {
 #[test]
 fn search_quality_over_the_demo_catalog() {
     let services = demo();
-    let mut top1 = 0;
-    let mut rr = 0.0;
-    let mut misses = Vec::new();
-    for (query, meant, what) in QUERIES {
-        let hits = search(&services, query);
-        let rank = hits.iter().position(|h| h.service.def.id == *meant);
-        match rank {
-            Some(0) => top1 += 1,
-            _ => misses.push(format!(
-                "{query:?} ({what}): {meant} at {rank:?}; got {:?}",
-                hits.iter()
-                    .take(3)
-                    .map(|h| &h.service.def.id)
-                    .collect::<Vec<_>>()
-            )),
-        }
-        rr += rank.map_or(0.0, |r| 1.0 / (r as f64 + 1.0));
-    }
-    let n = QUERIES.len() as f64;
-    let accuracy = f64::from(top1) / n;
-    let mrr = rr / n;
+    let (accuracy, mrr, misses) = measure(&services, QUERIES);
     println!(
         "search quality: {} queries, top-1 {:.1}%, MRR {:.3}",
         QUERIES.len(),

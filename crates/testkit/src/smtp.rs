@@ -280,6 +280,35 @@ impl MailServer {
     }
 }
 
+impl MailServer {
+    /// The latest message among those received after the first `after` that satisfies
+    /// `pred`, waiting up to 10 seconds for one; panics when none comes.
+    pub async fn find_after(
+        &self,
+        after: usize,
+        pred: impl Fn(&ReceivedMail) -> bool,
+    ) -> ReceivedMail {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let arrived = self.shared.arrived.notified();
+            tokio::pin!(arrived);
+            arrived.as_mut().enable();
+            if let Some(m) = self
+                .messages()
+                .into_iter()
+                .skip(after)
+                .rev()
+                .find(|m| pred(m))
+            {
+                return m;
+            }
+            if tokio::time::timeout_at(deadline, arrived).await.is_err() {
+                panic!("no such mail among {} received", self.messages().len());
+            }
+        }
+    }
+}
+
 impl Drop for MailServer {
     fn drop(&mut self) {
         self.shared.stopping.store(true, Ordering::SeqCst);

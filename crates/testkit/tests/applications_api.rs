@@ -7,11 +7,10 @@
 use std::time::Duration as StdDuration;
 
 use kabinet_app::Ctx;
+use kabinet_testkit::people::{self, PASSWORD, client};
 use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
 use serde_json::{Value, json};
-use totp_rs::{Builder, Secret};
 
-const PASSWORD: &str = "тихая лодка плывёт";
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
 
 async fn spawn(backend: TestBackend, smtp: &MailServer) -> TestApp {
@@ -30,14 +29,6 @@ async fn spawn(backend: TestBackend, smtp: &MailServer) -> TestApp {
     .await;
     kabinet_app::catalog::import_demo(&app.app).await.unwrap();
     app
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
 }
 
 struct User {
@@ -100,98 +91,22 @@ impl User {
     }
 }
 
-async fn csrf_of(base: &str, c: &reqwest::Client) -> String {
-    let s: Value = c
-        .get(format!("{base}/api/v1/session"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    s["csrf_token"].as_str().unwrap().to_owned()
-}
-
 async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> User {
-    let c = client();
-    let seen = smtp.messages().len();
-    let res = c
-        .post(app.url("/api/v1/registrations"))
-        .json(&json!({ "contact": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    let id = res.json::<Value>().await.unwrap()["registration_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let mut code = None;
-    for _ in 0..200 {
-        code = smtp
-            .messages()
-            .into_iter()
-            .skip(seen)
-            .find(|m| m.header("To").is_some_and(|t| t.contains(email)))
-            .and_then(|m| m.code());
-        if code.is_some() {
-            break;
-        }
-        tokio::time::sleep(StdDuration::from_millis(50)).await;
+    let (c, csrf) = people::register(app, smtp, email).await;
+    User {
+        c,
+        csrf,
+        base: app.url(""),
     }
-    let res = c
-        .post(app.url(&format!("/api/v1/registrations/{id}/confirm")))
-        .json(&json!({ "code": code.unwrap() }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let base = app.url("");
-    let csrf = csrf_of(&base, &c).await;
-    User { c, csrf, base }
 }
 
 async fn staff(app: &TestApp, email: &str, role: &str) -> User {
-    let created = kabinet_app::staff::create_staff(&app.app, &Ctx::cli(), email, role)
-        .await
-        .unwrap();
-    let c = client();
-    let base = app.url("");
-    c.post(app.url("/api/v1/session"))
-        .json(&json!({ "login": email, "password": created.one_time_password }))
-        .send()
-        .await
-        .unwrap();
-    let csrf = csrf_of(&base, &c).await;
-    c.post(app.url("/api/v1/me/password")).header("X-CSRF-Token", &csrf)
-        .json(&json!({ "current_password": created.one_time_password, "new_password": "пароль сотрудника надёжный" })).send().await.unwrap();
-    let csrf = csrf_of(&base, &c).await;
-    let started: Value = c
-        .post(app.url("/api/v1/me/mfa/totp"))
-        .header("X-CSRF-Token", &csrf)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let totp = Builder::new()
-        .with_secret(Secret::try_from_base32(started["secret"].as_str().unwrap()).unwrap())
-        .build()
-        .unwrap();
-    let code = totp
-        .generate(app.app.clock.now().unix_timestamp() as u64)
-        .to_string();
-    let res = c
-        .post(app.url("/api/v1/me/mfa/totp/confirm"))
-        .header("X-CSRF-Token", &csrf)
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let csrf = csrf_of(&base, &c).await;
-    User { c, csrf, base }
+    let (c, csrf) = people::staff(app, email, role).await;
+    User {
+        c,
+        csrf,
+        base: app.url(""),
+    }
 }
 
 fn errors(v: &Value) -> Vec<String> {

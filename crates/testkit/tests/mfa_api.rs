@@ -7,7 +7,6 @@ use std::time::Duration as StdDuration;
 use kabinet_testkit::{MailServer, TestApp, TestOptions, backend_test};
 use serde_json::{Value, json};
 use time::Duration;
-use totp_rs::{Builder, Secret};
 
 const EMAIL: &str = "mfa@example.ru";
 const PASSWORD: &str = "тихая лодка плывёт";
@@ -32,12 +31,7 @@ async fn csrf(app: &TestApp) -> String {
 }
 
 fn code_at(secret: &str, app: &TestApp) -> String {
-    let totp = Builder::new()
-        .with_secret(Secret::try_from_base32(secret).unwrap())
-        .build()
-        .unwrap();
-    totp.generate(app.app.clock.now().unix_timestamp() as u64)
-        .to_string()
+    kabinet_testkit::people::totp_now(secret, app)
 }
 
 async fn sign_out(app: &TestApp) {

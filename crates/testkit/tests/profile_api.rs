@@ -6,15 +6,12 @@
 
 use std::time::Duration as StdDuration;
 
-use kabinet_app::Ctx;
+use kabinet_testkit::people::{PASSWORD, client, register, staff};
 use kabinet_testkit::{
     KnownPerson, MailServer, RegistryStub, TestApp, TestBackend, TestOptions, backend_test,
 };
 use serde_json::{Value, json};
 use sqlx::Row;
-use totp_rs::{Builder, Secret};
-
-const PASSWORD: &str = "тихая лодка плывёт";
 
 async fn spawn(
     backend: TestBackend,
@@ -38,87 +35,6 @@ async fn spawn(
         },
     )
     .await
-}
-
-fn client() -> reqwest::Client {
-    reqwest::Client::builder()
-        .cookie_store(true)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
-}
-
-/// Registers `email` with its own cookie jar and returns the signed-in client and its CSRF token.
-async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> (reqwest::Client, String) {
-    let c = client();
-    let seen = smtp.messages().len();
-    let res = c
-        .post(app.url("/api/v1/registrations"))
-        .json(&json!({ "contact": email, "password": PASSWORD }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 202);
-    let id = res.json::<Value>().await.unwrap()["registration_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let code = wait_for_mail_after(smtp, seen, |m| {
-        m.header("To").is_some_and(|t| t.contains(email)) && m.code().is_some()
-    })
-    .await
-    .code()
-    .unwrap();
-    let res = c
-        .post(app.url(&format!("/api/v1/registrations/{id}/confirm")))
-        .json(&json!({ "code": code }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 201);
-    let csrf = csrf_of(app, &c).await;
-    (c, csrf)
-}
-
-/// The latest mail that satisfies `pred`, waiting up to 10 seconds for one.
-async fn wait_for_mail(
-    smtp: &MailServer,
-    pred: impl Fn(&kabinet_testkit::ReceivedMail) -> bool,
-) -> kabinet_testkit::ReceivedMail {
-    wait_for_mail_after(smtp, 0, pred).await
-}
-
-/// As [`wait_for_mail`], among the mails received after the first `after`.
-async fn wait_for_mail_after(
-    smtp: &MailServer,
-    after: usize,
-    pred: impl Fn(&kabinet_testkit::ReceivedMail) -> bool,
-) -> kabinet_testkit::ReceivedMail {
-    for _ in 0..200 {
-        if let Some(m) = smtp
-            .messages()
-            .into_iter()
-            .skip(after)
-            .rev()
-            .find(|m| pred(m))
-        {
-            return m;
-        }
-        tokio::time::sleep(StdDuration::from_millis(50)).await;
-    }
-    panic!("no such mail among {} received", smtp.messages().len());
-}
-
-async fn csrf_of(app: &TestApp, c: &reqwest::Client) -> String {
-    let s: Value = c
-        .get(app.url("/api/v1/session"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    s["csrf_token"].as_str().unwrap().to_owned()
 }
 
 async fn patch(app: &TestApp, c: &reqwest::Client, csrf: &str, body: Value) -> reqwest::Response {
@@ -415,56 +331,6 @@ backend_test! {
         assert_eq!(registry.requests().len(), 3, "no request for a refused save");
         app.stop().await;
     }
-}
-
-fn code_at(secret: &str, app: &TestApp) -> String {
-    Builder::new()
-        .with_secret(Secret::try_from_base32(secret).unwrap())
-        .build()
-        .unwrap()
-        .generate(app.app.clock.now().unix_timestamp() as u64)
-        .to_string()
-}
-
-/// A staff member signed in with a new password and TOTP: the client and its CSRF token.
-async fn staff(app: &TestApp, email: &str, role: &str) -> (reqwest::Client, String) {
-    let created = kabinet_app::staff::create_staff(&app.app, &Ctx::cli(), email, role)
-        .await
-        .unwrap();
-    let c = client();
-    let res = c
-        .post(app.url("/api/v1/session"))
-        .json(&json!({ "login": email, "password": created.one_time_password }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let csrf = csrf_of(app, &c).await;
-    let res = c.post(app.url("/api/v1/me/password")).header("X-CSRF-Token", &csrf)
-        .json(&json!({ "current_password": created.one_time_password, "new_password": "пароль сотрудника надёжный" })).send().await.unwrap();
-    assert_eq!(res.status(), 204);
-    let csrf = csrf_of(app, &c).await;
-    let started: Value = c
-        .post(app.url("/api/v1/me/mfa/totp"))
-        .header("X-CSRF-Token", &csrf)
-        .json(&json!({}))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let secret = started["secret"].as_str().unwrap().to_owned();
-    let res = c
-        .post(app.url("/api/v1/me/mfa/totp/confirm"))
-        .header("X-CSRF-Token", &csrf)
-        .json(&json!({ "code": code_at(&secret, app) }))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 200);
-    let csrf = csrf_of(app, &c).await;
-    (c, csrf)
 }
 
 backend_test! {
@@ -785,7 +651,7 @@ backend_test! {
         assert_eq!(c.get(app.url("/api/v1/me")).send().await.unwrap().status(), 401, "the session ended");
         assert_eq!(sign_in(&app, "leaving@example.ru").await, 401);
         assert_eq!(sign_in(&app, "112-233-445 95").await, 401);
-        wait_for_mail(&smtp, |m| m.body_text().contains("учётная запись в личном кабинете удалена")).await;
+        smtp.find_after(0, |m| m.body_text().contains("учётная запись в личном кабинете удалена")).await;
 
         // Within the retention period nothing is erased; after it, everything personal is.
         let file_id = doc["files"].as_array().unwrap().iter().find(|f| f["file_name"] == "паспорт.pdf").unwrap()["id"].as_str().unwrap().to_owned();

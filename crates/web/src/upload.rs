@@ -26,6 +26,13 @@ impl Parts {
     pub fn text(&self, name: &str) -> String {
         self.fields.get(name).cloned().unwrap_or_default()
     }
+
+    /// A file that must be there; none is a field error on its name.
+    pub fn file(&self, name: &str) -> Result<&Upload, AppError> {
+        self.files
+            .get(name)
+            .ok_or_else(|| AppError::Validation(vec![FieldError::new(name, "file-empty")]))
+    }
 }
 
 /// Reads a multipart body. A file over the limit is a field error on its name.

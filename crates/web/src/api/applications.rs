@@ -444,9 +444,7 @@ pub async fn attach(
     let who = visit.require_with_csrf_header()?;
     let limit = applications::attachment_limit(&state.app, who, &id).await?;
     let parts = upload::read_with(multipart, limit, Some("application-file-too-large")).await?;
-    let file = parts.files.get("file").ok_or_else(|| {
-        WebError::Validation(vec![kabinet_app::FieldError::new("file", "file-empty")])
-    })?;
+    let file = parts.file("file")?;
     let record =
         applications::attach(&state.app, &visit.ctx, who, &id, &parts.text("kind"), file).await?;
     Ok((
@@ -490,17 +488,7 @@ pub fn file_response(record: &kabinet_store::requests::FileRecord, bytes: Vec<u8
             }
         })
         .collect();
-    let encoded: String = record
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
+    let encoded = crate::format::percent_encode(&record.file_name);
     (
         [
             (header::CONTENT_TYPE, record.content_type.clone()),
@@ -694,9 +682,7 @@ pub async fn result(
         Some("application-file-too-large"),
     )
     .await?;
-    let file = parts.files.get("file").ok_or_else(|| {
-        WebError::Validation(vec![kabinet_app::FieldError::new("file", "file-empty")])
-    })?;
+    let file = parts.file("file")?;
     let record = applications::attach_result(&state.app, &visit.ctx, who, &id, file).await?;
     Ok((
         StatusCode::CREATED,

@@ -2,10 +2,9 @@
 //! in the API; the staff decisions on them.
 
 use axum::Json;
-use axum::body::Body;
 use axum::extract::{Multipart, Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::StatusCode;
+use axum::response::Response;
 use kabinet_app::identity;
 use kabinet_app::profile::{ConfirmMethod, PassportInput, ProfileInput};
 use kabinet_app::{AppError, FieldError};
@@ -268,40 +267,7 @@ pub async fn download(
 ) -> Result<Response, WebError> {
     let who = visit.require()?;
     let (record, bytes) = identity::attachment(&state.app, &visit.ctx, who, &id).await?;
-    let ascii: String = record
-        .file_name
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect();
-    let encoded: String = record
-        .file_name
-        .bytes()
-        .map(|b| {
-            if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
-                (b as char).to_string()
-            } else {
-                format!("%{b:02X}")
-            }
-        })
-        .collect();
-    Ok((
-        [
-            (header::CONTENT_TYPE, record.content_type.clone()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"),
-            ),
-            (header::CACHE_CONTROL, "private, no-store".to_owned()),
-        ],
-        Body::from(bytes),
-    )
-        .into_response())
+    Ok(super::applications::file_response(&record, bytes))
 }
 
 /// The staff queue of identity requests (pending, oldest first).

@@ -738,17 +738,6 @@ async fn list_page(state: AppState, visit: Visit, q: ListQuery, drafts: bool) ->
     let services = kabinet_app::catalog::all(&state.app)
         .await
         .unwrap_or_default();
-    let enc = |s: &str| {
-        s.bytes()
-            .map(|b| {
-                if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_') {
-                    (b as char).to_string()
-                } else {
-                    format!("%{b:02X}")
-                }
-            })
-            .collect::<String>()
-    };
     let rest: String = [
         ("status", &q.status),
         ("service_id", &q.service_id),
@@ -760,7 +749,7 @@ async fn list_page(state: AppState, visit: Visit, q: ListQuery, drafts: bool) ->
     .filter_map(|(k, v)| {
         v.as_deref()
             .filter(|v| !v.is_empty())
-            .map(|v| format!("&{k}={}", enc(v)))
+            .map(|v| format!("&{k}={}", format::percent_encode(v)))
     })
     .collect();
     let status = if errors.list.is_empty() {
@@ -1082,14 +1071,11 @@ pub async fn attach(
         Ok(parts) if !visit.form_csrf_ok(&parts.text("csrf_token")) => {
             Err(AppError::Refused("auth-csrf"))
         }
-        Ok(parts) => match parts.files.get("file") {
-            Some(file) => applications::attach(&state.app, &visit.ctx, who, &id, "other", file)
+        Ok(parts) => match parts.file("file") {
+            Ok(file) => applications::attach(&state.app, &visit.ctx, who, &id, "other", file)
                 .await
                 .map(|_| ()),
-            None => Err(AppError::Validation(vec![kabinet_app::FieldError::new(
-                "file",
-                "file-empty",
-            )])),
+            Err(e) => Err(e),
         },
         Err(WebError::TooLarge(key)) => Err(AppError::TooLarge(key)),
         Err(e) => return e.page_response(),

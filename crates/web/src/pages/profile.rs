@@ -639,7 +639,10 @@ async fn contacts_page(
         contacts: contacts
             .into_iter()
             .map(|c| ContactRow {
-                remove_href: format!("/profile/contacts/remove?id={}", urlencode(&c.id)),
+                remove_href: format!(
+                    "/profile/contacts/remove?id={}",
+                    format::percent_encode(&c.id)
+                ),
                 kind: c.kind,
                 value: c.value,
             })
@@ -699,7 +702,10 @@ pub async fn contacts_add(
     .await;
     match result {
         Ok(contact) => see_other(
-            &format!("/profile/contacts/confirm?contact={}", urlencode(&contact)),
+            &format!(
+                "/profile/contacts/confirm?contact={}",
+                format::percent_encode(&contact)
+            ),
             None,
         ),
         Err(e) => match form_errors(&state, e, "contact") {
@@ -709,17 +715,6 @@ pub async fn contacts_add(
             Err(e) => e.page_response(),
         },
     }
-}
-
-fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 /// `?contact=`
