@@ -90,13 +90,24 @@ fn seal(app: &App, id: &str, answers: &Answers) -> Result<String, AppError> {
 }
 
 async fn decode(app: &App, conn: &mut Conn, row: &ApplicationRow) -> Result<Application, AppError> {
-    let service = catalog::get_version(app, conn, &row.service_id, row.service_version).await?;
-    let answers: Answers = serde_json::from_str(
+    let mut a = summary(app, conn, row).await?;
+    a.answers = serde_json::from_str(
         &app.keys
             .open(&place(&row.id), &row.fields_sealed)
             .map_err(corrupt)?,
     )
     .map_err(corrupt)?;
+    Ok(a)
+}
+
+/// An application without its answers (lists show none: the answers are not opened).
+async fn summary(
+    app: &App,
+    conn: &mut Conn,
+    row: &ApplicationRow,
+) -> Result<Application, AppError> {
+    let service = catalog::get_version(app, conn, &row.service_id, row.service_version).await?;
+    let answers = Answers::new();
     Ok(Application {
         id: row.id.clone(),
         number: row.number.clone(),
@@ -541,7 +552,7 @@ pub async fn get(app: &App, who: &SignedIn, id: &str) -> Result<Detail, AppError
     detail(app, &mut conn, &row, false).await
 }
 
-/// A page of «Мои заявления» and the total that match.
+/// A page of «Мои заявления» and the total that match (without the answers).
 pub async fn list(
     app: &App,
     who: &SignedIn,
@@ -567,7 +578,7 @@ pub async fn list(
     .await?;
     let mut out = Vec::with_capacity(rows.len());
     for row in &rows {
-        out.push(decode(app, &mut conn, row).await?);
+        out.push(summary(app, &mut conn, row).await?);
     }
     Ok((out, total))
 }

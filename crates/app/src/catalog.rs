@@ -628,6 +628,17 @@ pub async fn all(app: &App) -> Result<Vec<Service>, AppError> {
         .collect()
 }
 
+/// `(id, title)` of every current service (for filters).
+pub async fn titles(app: &App) -> Result<Vec<(String, String)>, AppError> {
+    let mut conn = app
+        .store
+        .pool()
+        .acquire()
+        .await
+        .map_err(kabinet_store::StoreError::from)?;
+    Ok(catalog::titles(&mut conn).await?)
+}
+
 /// The current version of a service.
 pub async fn get(app: &App, id: &str) -> Result<Service, AppError> {
     let mut conn = app

@@ -136,3 +136,15 @@ pub async fn calendar(conn: &mut Conn) -> Result<Vec<(String, bool)>, StoreError
         .map(|r| Ok((r.try_get(0)?, r.try_get::<i64, _>(1)? != 0)))
         .collect()
 }
+
+/// `(id, title)` of every current service, by section and title (for filters: no
+/// definitions to parse).
+pub async fn titles(conn: &mut Conn) -> Result<Vec<(String, String)>, StoreError> {
+    let rows =
+        sqlx::query("SELECT id, title FROM services WHERE is_current = 1 ORDER BY section, title")
+            .fetch_all(&mut *conn)
+            .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}

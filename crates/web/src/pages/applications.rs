@@ -12,7 +12,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use kabinet_app::AppError;
 use kabinet_app::applications::{self, Application, Detail};
-use kabinet_app::catalog::Service;
 use kabinet_domain::application::{Mover, Status, moves_for};
 use kabinet_domain::form::{Field, FieldType};
 
@@ -735,7 +734,7 @@ async fn list_page(state: AppState, visit: Visit, q: ListQuery, drafts: bool) ->
         Ok(x) => x,
         Err(e) => return WebError::from(e).page_response(),
     };
-    let services = kabinet_app::catalog::all(&state.app)
+    let services = kabinet_app::catalog::titles(&state.app)
         .await
         .unwrap_or_default();
     let rest: String = [
@@ -769,10 +768,7 @@ async fn list_page(state: AppState, visit: Visit, q: ListQuery, drafts: bool) ->
             .filter(|s| **s != Status::Draft)
             .map(|s| (s.as_str().to_owned(), status_name(&state, *s)))
             .collect(),
-        services: services
-            .iter()
-            .map(|s: &Service| (s.def.id.clone(), s.def.title.clone()))
-            .collect(),
+        services,
         status_names: status_names(&state),
         base: if drafts {
             "/applications/drafts".into()
