@@ -66,6 +66,8 @@ pub struct Attached {
 /// An application with its history, comments and files.
 #[derive(Clone, Debug)]
 pub struct Detail {
+    /// The staff account working on it.
+    pub assignee: Option<String>,
     /// The application.
     pub application: Application,
     /// «История статуса», oldest first.
@@ -533,6 +535,7 @@ async fn detail(
         .collect();
     Ok(Detail {
         application,
+        assignee: row.assignee.clone(),
         history,
         comments,
         files: attached,
@@ -872,6 +875,7 @@ pub async fn attach(
 /// staff who process applications.
 pub async fn file(
     app: &App,
+    ctx: &Ctx,
     who: &SignedIn,
     application_id: &str,
     file_id: &str,
@@ -899,6 +903,19 @@ pub async fn file(
     let record = kabinet_store::requests::get_file(&mut conn, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    if row.account_id != who.account.id {
+        // Staff opening an applicant's document: recorded (AUD-2).
+        audit_event(
+            &mut conn,
+            ctx,
+            app.clock.now(),
+            &who.actor(),
+            "application.file_viewed",
+            &format!("application:{application_id}"),
+            json!({ "file": file_id }),
+        )
+        .await?;
+    }
     drop(conn);
     let bytes = files::read(app, &record).await?;
     Ok((record, bytes))
@@ -934,6 +951,17 @@ pub async fn transition(
     let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let from = Status::parse(&row.status).ok_or_else(|| corrupt("status"))?;
     check_move(from, to, Mover::Staff(role), Some(reason)).map_err(move_error)?;
+    // An operator works on what is theirs; what nobody has yet becomes theirs by the
+    // move. A supervisor may move anything.
+    match row.assignee.as_deref() {
+        Some(a) if a != staff.account.id && role == StaffRole::Operator => {
+            return Err(AppError::Conflict("application-assigned-to-other"));
+        }
+        None if !store::assign(&mut tx, id, &staff.account.id, true, now).await? => {
+            return Err(AppError::Conflict("application-taken"));
+        }
+        _ => {}
+    }
     if to == Status::Completed
         && !store::files(&mut tx, id)
             .await?
@@ -1065,7 +1093,12 @@ pub async fn staff_comment(
 }
 
 /// Staff read an application, internal notes included.
-pub async fn get_for_staff(app: &App, staff: &SignedIn, id: &str) -> Result<Detail, AppError> {
+pub async fn get_for_staff(
+    app: &App,
+    ctx: &Ctx,
+    staff: &SignedIn,
+    id: &str,
+) -> Result<Detail, AppError> {
     staff_role(staff)?;
     let mut conn = app
         .store
@@ -1073,8 +1106,23 @@ pub async fn get_for_staff(app: &App, staff: &SignedIn, id: &str) -> Result<Deta
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
-    let row = store::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
-    detail(app, &mut conn, &row, true).await
+    let row = store::get(&mut conn, id)
+        .await?
+        .filter(|r| r.status != Status::Draft.as_str())
+        .ok_or(AppError::NotFound)?;
+    let detail = detail(app, &mut conn, &row, true).await?;
+    // Staff reading an application read personal data: recorded (AUD-2).
+    audit_event(
+        &mut conn,
+        ctx,
+        app.clock.now(),
+        &staff.actor(),
+        "application.viewed",
+        &format!("application:{id}"),
+        json!({}),
+    )
+    .await?;
+    Ok(detail)
 }
 
 /// `(id, version, status)` of the caller's filed applications, for live status.

@@ -18,6 +18,7 @@ const RU: &[(&str, &str)] = &[
         "catalog.ftl",
         include_str!("../../../locales/ru/catalog.ftl"),
     ),
+    ("staff.ftl", include_str!("../../../locales/ru/staff.ftl")),
 ];
 
 /// A loaded catalog for one language.

@@ -7,6 +7,7 @@
 
 pub mod applications;
 pub mod auth;
+pub mod backoffice;
 pub mod blobs;
 pub mod catalog;
 pub mod clock;

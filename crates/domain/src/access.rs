@@ -71,11 +71,23 @@ pub enum Action {
     /// Move applications through the process and attach results (BO-2): operators
     /// and supervisors.
     ProcessApplications,
+    /// Give an application to another member of staff (BO-2): supervisors.
+    ReassignApplications,
+    /// The overview of deadlines and workload (BO-3): supervisors and administrators.
+    ViewOverview,
+    /// Create staff accounts, change roles, block and unblock accounts (BO-1):
+    /// administrators.
+    ManageAccounts,
+    /// Search and export the audit log (AUD-2): auditors and administrators.
+    ReadAudit,
+    /// Answer support tickets (BO-5): operators and supervisors (escalated tickets go
+    /// to supervisors).
+    HandleSupport,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 8] = [
+    pub const ALL: [Action; 13] = [
         Action::UseOwnSession,
         Action::ChangeOwnPassword,
         Action::ManageOwnSecurity,
@@ -84,7 +96,32 @@ impl Action {
         Action::ConfirmIdentity,
         Action::UseOwnApplications,
         Action::ProcessApplications,
+        Action::ReassignApplications,
+        Action::ViewOverview,
+        Action::ManageAccounts,
+        Action::ReadAudit,
+        Action::HandleSupport,
     ];
+
+    /// The staff roles that may do a staff action (`None` for actions that are not
+    /// staff actions). This table is what `docs/roles.md` shows.
+    pub fn staff_roles(self) -> Option<&'static [StaffRole]> {
+        use StaffRole::*;
+        Some(match self {
+            Action::StaffArea => &[Operator, Supervisor, Auditor, Admin],
+            Action::ConfirmIdentity => &[Operator, Supervisor, Admin],
+            Action::ProcessApplications | Action::HandleSupport => &[Operator, Supervisor],
+            Action::ReassignApplications => &[Supervisor],
+            Action::ViewOverview => &[Supervisor, Admin],
+            Action::ManageAccounts => &[Admin],
+            Action::ReadAudit => &[Auditor, Admin],
+            Action::UseOwnSession
+            | Action::ChangeOwnPassword
+            | Action::ManageOwnSecurity
+            | Action::ManageOwnProfile
+            | Action::UseOwnApplications => return None,
+        })
+    }
 }
 
 /// The answer.
@@ -99,33 +136,56 @@ pub enum Decision {
 /// May `actor` do `action`?
 pub fn decide(actor: &Actor, action: Action) -> Decision {
     match action {
-        Action::UseOwnSession | Action::ChangeOwnPassword => Decision::Allow,
-        _ if actor.must_change_password => Decision::Deny("access-password-change-required"),
-        Action::ManageOwnSecurity | Action::ManageOwnProfile => Decision::Allow,
-        Action::UseOwnApplications => match actor.staff {
-            None => Decision::Allow,
-            Some(_) => Decision::Deny("access-applicants-only"),
-        },
-        Action::ProcessApplications => match actor.staff {
-            None => Decision::Deny("access-staff-only"),
-            Some(_) if !actor.has_second_factor => Decision::Deny("access-staff-mfa-required"),
-            Some(StaffRole::Operator | StaffRole::Supervisor) => Decision::Allow,
-            Some(_) => Decision::Deny("access-role-denied"),
-        },
-        Action::StaffArea | Action::ConfirmIdentity => match actor.staff {
-            None => Decision::Deny("access-staff-only"),
-            Some(_) if !actor.has_second_factor => Decision::Deny("access-staff-mfa-required"),
-            Some(StaffRole::Auditor) if action == Action::ConfirmIdentity => {
-                Decision::Deny("access-role-denied")
-            }
-            Some(_) => Decision::Allow,
-        },
+        Action::UseOwnSession | Action::ChangeOwnPassword => return Decision::Allow,
+        _ if actor.must_change_password => {
+            return Decision::Deny("access-password-change-required");
+        }
+        Action::ManageOwnSecurity | Action::ManageOwnProfile => return Decision::Allow,
+        Action::UseOwnApplications => {
+            return match actor.staff {
+                None => Decision::Allow,
+                Some(_) => Decision::Deny("access-applicants-only"),
+            };
+        }
+        _ => {}
+    }
+    let (Some(role), Some(roles)) = (actor.staff, action.staff_roles()) else {
+        return Decision::Deny("access-staff-only");
+    };
+    if !actor.has_second_factor {
+        Decision::Deny("access-staff-mfa-required")
+    } else if roles.contains(&role) {
+        Decision::Allow
+    } else {
+        Decision::Deny("access-role-denied")
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The staff table as written in docs/roles.md: O = operator, S = supervisor,
+    /// A = auditor, D = administrator.
+    const STAFF_TABLE: [(Action, &str); 8] = [
+        (Action::StaffArea, "OSAD"),
+        (Action::ConfirmIdentity, "OSD"),
+        (Action::ProcessApplications, "OS"),
+        (Action::ReassignApplications, "S"),
+        (Action::ViewOverview, "SD"),
+        (Action::ManageAccounts, "D"),
+        (Action::ReadAudit, "AD"),
+        (Action::HandleSupport, "OS"),
+    ];
+
+    fn letter(role: StaffRole) -> char {
+        match role {
+            StaffRole::Operator => 'O',
+            StaffRole::Supervisor => 'S',
+            StaffRole::Auditor => 'A',
+            StaffRole::Admin => 'D',
+        }
+    }
 
     /// Every actor shape × every action.
     #[test]
@@ -140,6 +200,7 @@ mod tests {
                         has_second_factor,
                     };
                     for action in Action::ALL {
+                        let table = STAFF_TABLE.iter().find(|(a, _)| *a == action);
                         let expected = match action {
                             Action::UseOwnSession | Action::ChangeOwnPassword => Decision::Allow,
                             _ if must_change_password => {
@@ -148,37 +209,30 @@ mod tests {
                             Action::ManageOwnSecurity | Action::ManageOwnProfile => Decision::Allow,
                             Action::UseOwnApplications if staff.is_none() => Decision::Allow,
                             Action::UseOwnApplications => Decision::Deny("access-applicants-only"),
-                            Action::ProcessApplications if staff.is_none() => {
-                                Decision::Deny("access-staff-only")
+                            _ if staff.is_none() => Decision::Deny("access-staff-only"),
+                            _ if !has_second_factor => Decision::Deny("access-staff-mfa-required"),
+                            _ => {
+                                let (_, letters) =
+                                    table.expect("every staff action is in the table");
+                                if staff.is_some_and(|r| letters.contains(letter(r))) {
+                                    Decision::Allow
+                                } else {
+                                    Decision::Deny("access-role-denied")
+                                }
                             }
-                            Action::ProcessApplications if !has_second_factor => {
-                                Decision::Deny("access-staff-mfa-required")
-                            }
-                            Action::ProcessApplications
-                                if matches!(
-                                    staff,
-                                    Some(StaffRole::Operator | StaffRole::Supervisor)
-                                ) =>
-                            {
-                                Decision::Allow
-                            }
-                            Action::ProcessApplications => Decision::Deny("access-role-denied"),
-                            Action::StaffArea | Action::ConfirmIdentity if staff.is_none() => {
-                                Decision::Deny("access-staff-only")
-                            }
-                            Action::StaffArea | Action::ConfirmIdentity if !has_second_factor => {
-                                Decision::Deny("access-staff-mfa-required")
-                            }
-                            Action::ConfirmIdentity if staff == Some(StaffRole::Auditor) => {
-                                Decision::Deny("access-role-denied")
-                            }
-                            Action::StaffArea | Action::ConfirmIdentity => Decision::Allow,
                         };
                         assert_eq!(decide(&actor, action), expected, "{actor:?} {action:?}");
                     }
                 }
             }
         }
+        assert_eq!(
+            STAFF_TABLE.len(),
+            Action::ALL
+                .iter()
+                .filter(|a| a.staff_roles().is_some())
+                .count()
+        );
     }
 
     #[test]

@@ -37,6 +37,9 @@ pub struct Account {
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.kind, a.staff_role, a.status, a.status_reason, a.level, \
      a.password_hash, a.password_changed_at, a.must_change_password, a.created_at, a.last_sign_in_at";
 
+/// How many columns [`ACCOUNT_COLUMNS`] selects.
+const ACCOUNT_COLUMN_COUNT: usize = 11;
+
 fn account(row: &AnyRow) -> Result<Account, StoreError> {
     account_at(row, 0)
 }
@@ -350,6 +353,47 @@ pub async fn set_level(conn: &mut Conn, id: &str, level: &str) -> Result<(), Sto
     sqlx::query("UPDATE accounts SET level = $2 WHERE id = $1")
         .bind(id)
         .bind(level)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Every staff account with its e-mail, ordered by e-mail.
+pub async fn staff(conn: &mut Conn) -> Result<Vec<(Account, String)>, StoreError> {
+    let sql = format!(
+        "SELECT {ACCOUNT_COLUMNS}, l.value FROM accounts a \
+         JOIN account_logins l ON l.account_id = a.id AND l.kind = 'email' \
+         WHERE a.kind = 'staff' ORDER BY l.value"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *conn)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((account(r)?, r.try_get(ACCOUNT_COLUMN_COUNT)?)))
+        .collect()
+}
+
+/// Sets a staff account's role.
+pub async fn set_role(conn: &mut Conn, id: &str, role: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET staff_role = $2 WHERE id = $1 AND kind = 'staff'")
+        .bind(id)
+        .bind(role)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Sets an account's status (`active`, `blocked`) and the reason shown to staff.
+pub async fn set_status(
+    conn: &mut Conn,
+    id: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE accounts SET status = $2, status_reason = $3 WHERE id = $1")
+        .bind(id)
+        .bind(status)
+        .bind(reason)
         .execute(&mut *conn)
         .await?;
     Ok(())

@@ -168,6 +168,84 @@ pub async fn latest(store: &Store, limit: i64) -> Result<Vec<Entry>, StoreError>
     rows.iter().map(entry_from_row).collect()
 }
 
+/// What an auditor looks for (AUD-2); every part is optional.
+#[derive(Clone, Debug, Default)]
+pub struct Search {
+    /// The actor exactly (`account:<id>`, `system`, `cli`).
+    pub actor: Option<String>,
+    /// The object exactly, or every object under a prefix ending with `:`
+    /// (`application:` finds all applications).
+    pub object: Option<String>,
+    /// The action exactly, or a family ending with `.` (`auth.`).
+    pub action: Option<String>,
+    /// On or after (`YYYY-MM-DD`, UTC).
+    pub from: Option<String>,
+    /// On or before (`YYYY-MM-DD`, UTC).
+    pub to: Option<String>,
+}
+
+/// Entries that match, newest first: `limit` after skipping `offset` (`before_seq`
+/// pages without counting), and whether more follow.
+pub async fn search(
+    conn: &mut Conn,
+    s: &Search,
+    limit: i64,
+    before_seq: Option<i64>,
+) -> Result<(Vec<Entry>, bool), StoreError> {
+    let mut clauses: Vec<String> = vec!["1 = 1".into()];
+    let mut binds: Vec<String> = Vec::new();
+    let mut add = |clause: &str, value: String| {
+        binds.push(value);
+        clauses.push(clause.replace('?', &format!("${}", binds.len())));
+    };
+    if let Some(a) = &s.actor {
+        add("actor = ?", a.clone());
+    }
+    let prefix = |v: &str, end: char| {
+        v.ends_with(end)
+            .then(|| format!("{}%", crate::like_escape(v)))
+    };
+    if let Some(o) = &s.object {
+        match prefix(o, ':') {
+            Some(p) => add("object LIKE ? ESCAPE '\\'", p),
+            None => add("object = ?", o.clone()),
+        }
+    }
+    if let Some(a) = &s.action {
+        match prefix(a, '.') {
+            Some(p) => add("action LIKE ? ESCAPE '\\'", p),
+            None => add("action = ?", a.clone()),
+        }
+    }
+    if let Some(d) = &s.from {
+        add("at >= ?", d.clone());
+    }
+    if let Some(d) = &s.to {
+        add("at < ?", format!("{d}T99"));
+    }
+    let mut sql = format!(
+        "SELECT seq, id, at, actor, action, object, source, request_id, details, prev_hash, hash \
+         FROM audit_log WHERE {}",
+        clauses.join(" AND ")
+    );
+    if let Some(before) = before_seq {
+        sql.push_str(&format!(" AND seq < {before}"));
+    }
+    sql.push_str(&format!(" ORDER BY seq DESC LIMIT {}", limit + 1));
+    let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
+    for b in &binds {
+        q = q.bind(b);
+    }
+    let rows = q.fetch_all(&mut *conn).await?;
+    let mut entries = rows
+        .iter()
+        .map(entry_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let more = entries.len() as i64 > limit;
+    entries.truncate(usize::try_from(limit).unwrap_or(0));
+    Ok((entries, more))
+}
+
 /// Why the chain is broken at an entry.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Break {

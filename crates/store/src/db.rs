@@ -160,6 +160,11 @@ impl Store {
         Ok(tx)
     }
 
+    /// A connection from the pool, for reads and single statements.
+    pub async fn acquire(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, StoreError> {
+        Ok(self.pool.acquire().await?)
+    }
+
     /// Closes the pool, waiting for connections in use to be returned.
     pub async fn close(&self) {
         self.pool.close().await;

@@ -34,12 +34,15 @@ pub use sqlx::Error as SqlxError;
 /// A `LIKE` pattern (with `ESCAPE '\\'`) for values sealed under the key `id`: `id:%`
 /// with `%`, `_` and `\\` in the id taken literally.
 pub(crate) fn like_prefix(id: &str) -> String {
-    let escaped: String = id
-        .chars()
+    format!("{}:%", like_escape(id))
+}
+
+/// `s` with LIKE's wildcards and the escape character escaped (`ESCAPE '\\'`).
+pub(crate) fn like_escape(s: &str) -> String {
+    s.chars()
         .flat_map(|c| match c {
             '%' | '_' | '\\' => vec!['\\', c],
             c => vec![c],
         })
-        .collect();
-    format!("{escaped}:%")
+        .collect()
 }

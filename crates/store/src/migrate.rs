@@ -72,6 +72,11 @@ const SQLITE: &[Migration] = &[
         name: "applications",
         sql: include_str!("../migrations/sqlite/0010_applications.sql"),
     },
+    Migration {
+        version: 11,
+        name: "back_office",
+        sql: include_str!("../migrations/sqlite/0011_back_office.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -124,6 +129,11 @@ const POSTGRES: &[Migration] = &[
         version: 10,
         name: "applications",
         sql: include_str!("../migrations/postgres/0010_applications.sql"),
+    },
+    Migration {
+        version: 11,
+        name: "back_office",
+        sql: include_str!("../migrations/postgres/0011_back_office.sql"),
     },
 ];
 

@@ -122,3 +122,92 @@ pub async fn staff(app: &TestApp, email: &str, role: &str) -> (reqwest::Client, 
     let csrf = csrf_of(app, &c).await;
     (c, csrf)
 }
+
+/// A signed-in client with its CSRF token, for API tests.
+pub struct User {
+    /// The client (keeps the session cookie).
+    pub c: reqwest::Client,
+    /// The session's CSRF token.
+    pub csrf: String,
+    /// The server's base URL.
+    pub base: String,
+}
+
+impl User {
+    /// A request with the CSRF header (posts) or without (reads).
+    pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
+        self.c
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+    /// A request with the CSRF header (posts) or without (reads).
+    pub async fn patch(&self, path: &str, body: Value) -> reqwest::Response {
+        self.c
+            .patch(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", &self.csrf)
+            .json(&body)
+            .send()
+            .await
+            .expect("request")
+    }
+    /// A request with the CSRF header (posts) or without (reads).
+    pub async fn get(&self, path: &str) -> reqwest::Response {
+        self.c
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .expect("request")
+    }
+    /// A request with the CSRF header (posts) or without (reads).
+    pub async fn json(&self, path: &str) -> Value {
+        let res = self.get(path).await;
+        assert_eq!(res.status(), 200, "{path}");
+        res.json().await.expect("request")
+    }
+    /// A request with the CSRF header (posts) or without (reads).
+    pub async fn upload(
+        &self,
+        path: &str,
+        kind: &str,
+        name: &str,
+        bytes: Vec<u8>,
+    ) -> reqwest::Response {
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+            );
+        self.c
+            .post(format!("{}{path}", self.base))
+            .header("X-CSRF-Token", &self.csrf)
+            .multipart(form)
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+/// A registered, signed-in applicant.
+pub async fn register_user(app: &TestApp, smtp: &MailServer, email: &str) -> User {
+    let (c, csrf) = register(app, smtp, email).await;
+    User {
+        c,
+        csrf,
+        base: app.url(""),
+    }
+}
+
+/// A signed-in member of staff with TOTP.
+pub async fn staff_user(app: &TestApp, email: &str, role: &str) -> User {
+    let (c, csrf) = staff(app, email, role).await;
+    User {
+        c,
+        csrf,
+        base: app.url(""),
+    }
+}

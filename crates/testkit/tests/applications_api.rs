@@ -7,7 +7,9 @@
 use std::time::Duration as StdDuration;
 
 use kabinet_app::Ctx;
-use kabinet_testkit::people::{self, PASSWORD, client};
+use kabinet_testkit::people::{
+    PASSWORD, User, client, register_user as register, staff_user as staff,
+};
 use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
 use serde_json::{Value, json};
 
@@ -29,84 +31,6 @@ async fn spawn(backend: TestBackend, smtp: &MailServer) -> TestApp {
     .await;
     kabinet_app::catalog::import_demo(&app.app).await.unwrap();
     app
-}
-
-struct User {
-    c: reqwest::Client,
-    csrf: String,
-    base: String,
-}
-
-impl User {
-    async fn post(&self, path: &str, body: Value) -> reqwest::Response {
-        self.c
-            .post(format!("{}{path}", self.base))
-            .header("X-CSRF-Token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-    async fn patch(&self, path: &str, body: Value) -> reqwest::Response {
-        self.c
-            .patch(format!("{}{path}", self.base))
-            .header("X-CSRF-Token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .unwrap()
-    }
-    async fn get(&self, path: &str) -> reqwest::Response {
-        self.c
-            .get(format!("{}{path}", self.base))
-            .send()
-            .await
-            .unwrap()
-    }
-    async fn json(&self, path: &str) -> Value {
-        let res = self.get(path).await;
-        assert_eq!(res.status(), 200, "{path}");
-        res.json().await.unwrap()
-    }
-    async fn upload(
-        &self,
-        path: &str,
-        kind: &str,
-        name: &str,
-        bytes: Vec<u8>,
-    ) -> reqwest::Response {
-        let form = reqwest::multipart::Form::new()
-            .text("kind", kind.to_owned())
-            .part(
-                "file",
-                reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-            );
-        self.c
-            .post(format!("{}{path}", self.base))
-            .header("X-CSRF-Token", &self.csrf)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap()
-    }
-}
-
-async fn register(app: &TestApp, smtp: &MailServer, email: &str) -> User {
-    let (c, csrf) = people::register(app, smtp, email).await;
-    User {
-        c,
-        csrf,
-        base: app.url(""),
-    }
-}
-
-async fn staff(app: &TestApp, email: &str, role: &str) -> User {
-    let (c, csrf) = people::staff(app, email, role).await;
-    User {
-        c,
-        csrf,
-        base: app.url(""),
-    }
 }
 
 fn errors(v: &Value) -> Vec<String> {

@@ -101,6 +101,38 @@ pub fn router(state: AppState) -> Router {
         .route("/services", get(pages::services::catalog_page))
         .route("/services/{id}", get(pages::services::service_page))
         .route("/services/{id}/apply", post(pages::applications::apply))
+        .route("/staff", get(pages::staff::home))
+        .route("/staff/applications", get(pages::staff::queue))
+        .route("/staff/applications/{id}", get(pages::staff::application))
+        .route(
+            "/staff/applications/{id}/assign",
+            post(pages::staff::assign),
+        )
+        .route(
+            "/staff/applications/{id}/transition",
+            post(pages::staff::transition),
+        )
+        .route(
+            "/staff/applications/{id}/comment",
+            post(pages::staff::comment),
+        )
+        .route(
+            "/staff/applications/{id}/result",
+            post(pages::staff::result).layer(axum::extract::DefaultBodyLimit::max(
+                kabinet_app::applications::MAX_ATTACHMENT + 256 * 1024,
+            )),
+        )
+        .route("/staff/overview", get(pages::staff::overview))
+        .route(
+            "/staff/accounts",
+            get(pages::staff::accounts).post(pages::staff::create_staff),
+        )
+        .route("/staff/accounts/find", post(pages::staff::find))
+        .route("/staff/accounts/{id}/role", post(pages::staff::set_role))
+        .route("/staff/accounts/{id}/block", post(pages::staff::block))
+        .route("/staff/accounts/{id}/unblock", post(pages::staff::unblock))
+        .route("/staff/audit", get(pages::staff::audit))
+        .route("/staff/audit.csv", get(pages::staff::audit_csv_file))
         .route("/applications", get(pages::applications::list))
         .route("/applications/drafts", get(pages::applications::drafts))
         .route("/applications/{id}", get(pages::applications::show))

@@ -131,6 +131,14 @@ impl Worker {
                 if let Err(e) = crate::auth::send_password_reminders(&self.app).await {
                     tracing::error!(error = %e, "password reminders failed");
                 }
+                match crate::backoffice::raise_overdue(&self.app).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(
+                        applications = n,
+                        "overdue applications raised to supervisors"
+                    ),
+                    Err(e) => tracing::error!(error = %e, "overdue scan failed"),
+                }
             }
             match self.run_once().await {
                 Ok(Some(_)) => continue,

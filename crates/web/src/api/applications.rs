@@ -471,7 +471,7 @@ pub async fn download(
     Path((id, file_id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
     let who = visit.require()?;
-    let (record, bytes) = applications::file(&state.app, who, &id, &file_id).await?;
+    let (record, bytes) = applications::file(&state.app, &visit.ctx, who, &id, &file_id).await?;
     Ok(file_response(&record, bytes))
 }
 
@@ -734,6 +734,6 @@ pub async fn staff_get(
 ) -> Result<Json<ApplicationDetail>, WebError> {
     let who = visit.require()?;
     Ok(Json(detail(
-        &applications::get_for_staff(&state.app, who, &id).await?,
+        &applications::get_for_staff(&state.app, &visit.ctx, who, &id).await?,
     )))
 }

@@ -8,6 +8,7 @@ pub mod json;
 pub mod mfa;
 pub mod profile;
 pub mod services;
+pub mod staff;
 
 use std::sync::OnceLock;
 
@@ -87,7 +88,16 @@ use crate::error::{Problem, ProblemField};
         applications::transition,
         applications::result,
         applications::staff_comment,
-        applications::staff_get
+        applications::staff_get,
+        staff::queue,
+        staff::assign,
+        staff::overview,
+        staff::staff_list,
+        staff::create_staff,
+        staff::set_role,
+        staff::block,
+        staff::unblock,
+        staff::audit
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -178,10 +188,24 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/applications/{id}/withdraw",
             post(applications::withdraw),
         )
+        .route("/api/v1/staff/applications", get(staff::queue))
         .route(
             "/api/v1/staff/applications/{id}",
             get(applications::staff_get),
         )
+        .route(
+            "/api/v1/staff/applications/{id}/assign",
+            post(staff::assign),
+        )
+        .route("/api/v1/staff/overview", get(staff::overview))
+        .route(
+            "/api/v1/staff/accounts",
+            get(staff::staff_list).post(staff::create_staff),
+        )
+        .route("/api/v1/staff/accounts/{id}/role", post(staff::set_role))
+        .route("/api/v1/staff/accounts/{id}/block", post(staff::block))
+        .route("/api/v1/staff/accounts/{id}/unblock", post(staff::unblock))
+        .route("/api/v1/staff/audit", get(staff::audit))
         .route(
             "/api/v1/staff/applications/{id}/transition",
             post(applications::transition),

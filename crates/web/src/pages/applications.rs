@@ -506,7 +506,8 @@ pub struct AnswerGroup {
     pub rows: Vec<AnswerRow>,
 }
 
-fn answers(a: &Application) -> Vec<AnswerGroup> {
+/// The answers grouped by step, as labels and shown values.
+pub fn answers(a: &Application) -> Vec<AnswerGroup> {
     a.service
         .def
         .steps

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod mfa;
 pub mod profile;
 pub mod services;
+pub mod staff;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};

@@ -1,0 +1,328 @@
+//! The back office on both backends: the access matrix over every staff and applicant
+//! route, the assignment race, the queue with its filters and deadlines, the overview,
+//! overdue notices raised once, staff administration and blocking, the audit log for
+//! auditors (search, CSV, read-only, staff views recorded) and the staff pages.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use kabinet_testkit::people::{User, register_user, staff_user};
+use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use serde_json::{Value, json};
+
+async fn spawn(backend: TestBackend, smtp: &MailServer, manual_clock: bool) -> TestApp {
+    let app = TestApp::spawn_with(
+        backend,
+        TestOptions {
+            worker: true,
+            manual_clock,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                // Sessions outlive the days the clock is moved on by.
+                ("KABINET_SESSION_IDLE_MINUTES".into(), "1440".into()),
+                ("KABINET_SESSION_ABSOLUTE_HOURS".into(), "720".into()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        },
+    )
+    .await;
+    kabinet_app::catalog::import_demo(&app.app).await.unwrap();
+    app
+}
+
+/// Files an appeal (a service for any level) and returns its id.
+async fn filed(u: &User, question: &str) -> String {
+    let res = u
+        .post(
+            "/api/v1/applications",
+            json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": question } }),
+        )
+        .await;
+    assert_eq!(res.status(), 201);
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        u.post(&format!("/api/v1/applications/{id}/submit"), json!({}))
+            .await
+            .status(),
+        200
+    );
+    id
+}
+
+async fn status(res: reqwest::Response) -> u16 {
+    res.status().as_u16()
+}
+
+backend_test! {
+    async fn access_matrix_over_every_route(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, false).await;
+        let applicant = register_user(&app, &smtp, "citizen@example.ru").await;
+        let id = filed(&applicant, "Когда будет готова справка о доходах?").await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let sup = staff_user(&app, "sup@kabinet.ru", "supervisor").await;
+        let aud = staff_user(&app, "aud@kabinet.ru", "auditor").await;
+        let adm = staff_user(&app, "adm@kabinet.ru", "admin").await;
+        let people = [("applicant", &applicant), ("operator", &op), ("supervisor", &sup), ("auditor", &aud), ("admin", &adm)];
+
+        // (method, path, body, who may) — "may" means anything but 401/403.
+        let routes: Vec<(&str, String, Value, &[&str])> = vec![
+            ("GET", "/api/v1/staff/applications".into(), Value::Null, &["operator", "supervisor"]),
+            ("GET", format!("/api/v1/staff/applications/{id}"), Value::Null, &["operator", "supervisor"]),
+            ("POST", format!("/api/v1/staff/applications/{id}/comments"), json!({ "text": "Проверяю", "internal": true }), &["operator", "supervisor"]),
+            ("POST", format!("/api/v1/staff/applications/{id}/assign"), json!({ "assignee": "nobody-with-this-id" }), &["supervisor"]),
+            ("GET", "/api/v1/staff/overview".into(), Value::Null, &["supervisor", "admin"]),
+            ("GET", "/api/v1/staff/accounts".into(), Value::Null, &["admin"]),
+            ("POST", "/api/v1/staff/accounts".into(), json!({ "email": "не почта", "role": "operator" }), &["admin"]),
+            ("GET", "/api/v1/staff/audit".into(), Value::Null, &["auditor", "admin"]),
+            ("GET", "/api/v1/staff/identity-requests".into(), Value::Null, &["operator", "supervisor", "admin"]),
+            ("GET", "/api/v1/staff/change-requests".into(), Value::Null, &["operator", "supervisor", "admin"]),
+            ("GET", "/api/v1/applications".into(), Value::Null, &["applicant"]),
+            ("GET", format!("/api/v1/applications/{id}"), Value::Null, &["applicant"]),
+            ("GET", "/staff".into(), Value::Null, &["operator", "supervisor", "auditor", "admin"]),
+            ("GET", "/staff/applications".into(), Value::Null, &["operator", "supervisor"]),
+            ("GET", format!("/staff/applications/{id}"), Value::Null, &["operator", "supervisor"]),
+            ("GET", "/staff/overview".into(), Value::Null, &["supervisor", "admin"]),
+            ("GET", "/staff/accounts".into(), Value::Null, &["admin"]),
+            ("GET", "/staff/audit".into(), Value::Null, &["auditor", "admin"]),
+            ("GET", "/staff/audit.csv".into(), Value::Null, &["auditor", "admin"]),
+        ];
+        for (method, path, body, allowed) in &routes {
+            for (name, who) in people {
+                let code = if *method == "GET" { status(who.get(path).await).await } else { status(who.post(path, body.clone()).await).await };
+                let denied = code == 403 || code == 401;
+                assert_eq!(!denied, allowed.contains(&name), "{method} {path} as {name}: {code}");
+            }
+        }
+        // Not signed in: the API says 401, the pages send to sign-in.
+        let anon = kabinet_testkit::people::client();
+        assert_eq!(anon.get(app.url("/api/v1/staff/applications")).send().await.unwrap().status(), 401);
+        let res = anon.get(app.url("/staff")).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+    }
+}
+
+backend_test! {
+    async fn two_operators_take_the_same_application_at_once(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, false).await;
+        let applicant = register_user(&app, &smtp, "citizen@example.ru").await;
+        let a = staff_user(&app, "a@kabinet.ru", "operator").await;
+        let b = staff_user(&app, "b@kabinet.ru", "operator").await;
+        for round in 0..5 {
+            let id = filed(&applicant, &format!("Вопрос номер {round} о сроках услуги")).await;
+            let path = format!("/api/v1/staff/applications/{id}/assign");
+            let (ra, rb) = tokio::join!(a.post(&path, json!({ "assignee": "me" })), b.post(&path, json!({ "assignee": "me" })));
+            let (ca, cb) = (ra.status().as_u16(), rb.status().as_u16());
+            let mut codes = [ca, cb];
+            codes.sort_unstable();
+            assert_eq!(codes, [200, 409], "round {round}: exactly one wins");
+            let loser = if ca == 409 { ra } else { rb };
+            let problem: Value = loser.json().await.unwrap();
+            assert!(problem["detail"].as_str().unwrap().contains("другой сотрудник"), "{problem}");
+            // The loser cannot move it either; the winner can.
+            let (winner, other) = if ca == 200 { (&a, &b) } else { (&b, &a) };
+            let path = format!("/api/v1/staff/applications/{id}/transition");
+            let body = json!({ "to": "in_progress", "reason": "" });
+            assert_eq!(other.post(&path, body.clone()).await.status(), 409);
+            assert_eq!(winner.post(&path, body).await.status(), 200);
+            let mine = winner.json("/api/v1/staff/applications?assignee=me").await;
+            assert!(mine["items"].as_array().unwrap().iter().any(|i| i["id"] == id.as_str()));
+        }
+    }
+}
+
+backend_test! {
+    async fn queue_deadlines_overview_and_overdue_notices(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, true).await;
+        let clock = app.clock.clone().unwrap();
+        let applicant = register_user(&app, &smtp, "citizen@example.ru").await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let sup = staff_user(&app, "sup@kabinet.ru", "supervisor").await;
+        let first = filed(&applicant, "Первый вопрос о сроках услуги").await;
+        let second = filed(&applicant, "Второй вопрос о сроках услуги").await;
+
+        let q = op.json("/api/v1/staff/applications").await;
+        assert_eq!(q["total"], 2);
+        assert!(q["items"].as_array().unwrap().iter().all(|i| i["urgency"] == "on_time" && i["assignee"].is_null()));
+        assert_eq!(op.get("/api/v1/staff/applications?status=dreaming").await.status(), 422);
+        assert_eq!(op.post(&format!("/api/v1/staff/applications/{first}/assign"), json!({ "assignee": "me" })).await.status(), 200);
+        assert_eq!(op.json("/api/v1/staff/applications?assignee=me").await["total"], 1);
+        assert_eq!(op.json("/api/v1/staff/applications?assignee=none").await["items"][0]["id"], second.as_str());
+        // Operators cannot reassign; supervisors can, to active operators only.
+        let op_id = op.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+        let sup_id = sup.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+        assert_eq!(op.post(&format!("/api/v1/staff/applications/{second}/assign"), json!({ "assignee": sup_id })).await.status(), 403);
+        assert_eq!(sup.post(&format!("/api/v1/staff/applications/{second}/assign"), json!({ "assignee": "nobody" })).await.status(), 422);
+        assert_eq!(sup.post(&format!("/api/v1/staff/applications/{second}/assign"), json!({ "assignee": op_id })).await.status(), 200);
+        assert_eq!(op.json("/api/v1/staff/applications?assignee=me").await["total"], 2);
+
+        // Time passes: both are overdue; supervisors are told once.
+        for _ in 0..12 {
+            clock.advance(time::Duration::hours(20));
+            assert_eq!(op.get("/api/v1/session").await.status(), 200);
+            assert_eq!(sup.get("/api/v1/session").await.status(), 200);
+        }
+        let q = op.json("/api/v1/staff/applications?overdue=true").await;
+        assert_eq!(q["total"], 2);
+        assert!(q["items"].as_array().unwrap().iter().all(|i| i["urgency"] == "overdue"));
+        assert_eq!(kabinet_app::backoffice::raise_overdue(&app.app).await.unwrap(), 2);
+        assert_eq!(kabinet_app::backoffice::raise_overdue(&app.app).await.unwrap(), 0, "once");
+        let overview = sup.json("/api/v1/staff/overview").await;
+        assert_eq!(overview["per_day"].as_array().unwrap().len(), 30);
+        let by_operator = overview["by_operator"].as_array().unwrap();
+        assert_eq!(by_operator[0]["key"], "op@kabinet.ru");
+        assert_eq!(by_operator[0]["overdue"], 2);
+        assert_eq!(overview["by_status"][0]["key"], "submitted");
+        assert_eq!(overview["by_status"][0]["count"], 2);
+        assert_eq!(op.get("/api/v1/staff/overview").await.status(), 403);
+        let entries = kabinet_store::audit::latest(&app.app.store, 200).await.unwrap();
+        assert_eq!(entries.iter().filter(|e| e.action == "application.overdue").count(), 2);
+
+        // The supervisor's page: an SVG chart with a text alternative and the table.
+        let page = sup.get("/staff/overview").await.text().await.unwrap();
+        assert!(page.contains("<svg role=\"img\""));
+        assert!(page.contains("Сплошные столбцы"));
+        let queue = op.get("/staff/applications?overdue=true").await.text().await.unwrap();
+        assert!(queue.contains("row-overdue") && queue.contains("Просрочено"));
+    }
+}
+
+backend_test! {
+    async fn administrators_manage_staff_and_block_accounts(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, false).await;
+        let applicant = register_user(&app, &smtp, "citizen@example.ru").await;
+        let adm = staff_user(&app, "adm@kabinet.ru", "admin").await;
+
+        let res = adm.post("/api/v1/staff/accounts", json!({ "email": "new@kabinet.ru", "role": "wizard" })).await;
+        assert_eq!(res.status(), 422);
+        let res = adm.post("/api/v1/staff/accounts", json!({ "email": "new@kabinet.ru", "role": "operator" })).await;
+        assert_eq!(res.status(), 201);
+        let made: Value = res.json().await.unwrap();
+        let new_id = made["id"].as_str().unwrap().to_owned();
+        assert!(made["one_time_password"].as_str().unwrap().len() >= 20);
+        assert_eq!(adm.post("/api/v1/staff/accounts", json!({ "email": "new@kabinet.ru", "role": "operator" })).await.status(), 409);
+        let list = adm.json("/api/v1/staff/accounts").await;
+        assert!(list["items"].as_array().unwrap().iter().any(|i| i["email"] == "new@kabinet.ru" && i["role"] == "operator"));
+        assert_eq!(adm.post(&format!("/api/v1/staff/accounts/{new_id}/role"), json!({ "role": "supervisor" })).await.status(), 200);
+        let adm_id = adm.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+        assert_eq!(adm.post(&format!("/api/v1/staff/accounts/{adm_id}/role"), json!({ "role": "operator" })).await.status(), 409, "not one's own");
+
+        // Blocking needs a reason and ends the person's sessions at once.
+        let who = applicant.json("/api/v1/session").await;
+        let applicant_id = who["account_id"].as_str().unwrap().to_owned();
+        assert_eq!(adm.post(&format!("/api/v1/staff/accounts/{applicant_id}/block"), json!({ "reason": " " })).await.status(), 422);
+        assert_eq!(applicant.get("/api/v1/session").await.status(), 200, "nothing half-done");
+        assert_eq!(adm.post(&format!("/api/v1/staff/accounts/{applicant_id}/block"), json!({ "reason": "Заявление о компрометации" })).await.status(), 200);
+        assert_eq!(applicant.get("/api/v1/session").await.status(), 401);
+        let res = kabinet_testkit::people::client()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({ "login": "citizen@example.ru", "password": kabinet_testkit::people::PASSWORD }))
+            .send().await.unwrap();
+        assert_ne!(res.status(), 200, "a blocked account cannot sign in");
+        assert_eq!(adm.post(&format!("/api/v1/staff/accounts/{applicant_id}/unblock"), json!({})).await.status(), 200);
+        assert_eq!(adm.post(&format!("/api/v1/staff/accounts/{applicant_id}/unblock"), json!({})).await.status(), 409);
+        let res = kabinet_testkit::people::client()
+            .post(app.url("/api/v1/session"))
+            .json(&json!({ "login": "citizen@example.ru", "password": kabinet_testkit::people::PASSWORD }))
+            .send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let entries = kabinet_store::audit::latest(&app.app.store, 200).await.unwrap();
+        for action in ["staff.created", "staff.role_changed", "account.blocked", "account.unblocked"] {
+            assert!(entries.iter().any(|e| e.action == action && e.actor == format!("account:{adm_id}")), "{action}");
+        }
+    }
+}
+
+backend_test! {
+    async fn auditors_search_and_export_and_staff_views_are_recorded(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, false).await;
+        let applicant = register_user(&app, &smtp, "citizen@example.ru").await;
+        let id = filed(&applicant, "Вопрос, с запятой и \"кавычками\"").await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let aud = staff_user(&app, "aud@kabinet.ru", "auditor").await;
+        let op_id = op.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+
+        // An operator reads the application: that is itself an audit entry.
+        op.json(&format!("/api/v1/staff/applications/{id}")).await;
+        let found = aud.json(&format!("/api/v1/staff/audit?actor=account:{op_id}&action=application.viewed")).await;
+        let items = found["items"].as_array().unwrap();
+        assert_eq!(items.len(), 1);
+        assert_eq!(items[0]["object"], format!("application:{id}"));
+        // Families and kinds.
+        let by_kind = aud.json("/api/v1/staff/audit?object=application:&action=application.").await;
+        assert!(by_kind["items"].as_array().unwrap().len() >= 3, "{by_kind}");
+        assert!(by_kind["items"].as_array().unwrap().iter().all(|i| i["object"].as_str().unwrap().starts_with("application:")));
+        // Paging.
+        let page = aud.json("/api/v1/staff/audit?limit=2").await;
+        let before = page["next_before"].as_i64().unwrap();
+        let next = aud.json(&format!("/api/v1/staff/audit?limit=2&before={before}")).await;
+        assert!(next["items"][0]["seq"].as_i64().unwrap() < before);
+        // Dates are checked.
+        let res = aud.get("/api/v1/staff/audit?from=31.02.2026").await;
+        assert_eq!(res.status(), 422);
+        // CSV.
+        let res = aud.get("/api/v1/staff/audit?format=csv&object=application:").await;
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
+        assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+        let csv = res.text().await.unwrap();
+        assert!(csv.starts_with("seq,at,actor,action,object,source,request_id,details,hash\r\n"));
+        assert!(csv.contains("application.viewed"));
+        // Read-only: no route changes the log; the search itself is logged.
+        let entries = kabinet_store::audit::latest(&app.app.store, 50).await.unwrap();
+        assert!(entries.iter().any(|e| e.action == "audit.searched"));
+        let page = aud.get("/staff/audit?action=application.viewed").await.text().await.unwrap();
+        assert!(page.contains("application.viewed"));
+        assert!(kabinet_store::audit::verify(&app.app.store).await.unwrap().first_break.is_none());
+    }
+}
+
+backend_test! {
+    async fn the_whole_path_through_the_staff_pages(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, false).await;
+        let applicant = register_user(&app, &smtp, "citizen@example.ru").await;
+        let id = filed(&applicant, "Прошу разъяснить порядок получения справки").await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let form = |pairs: &[(&str, &str)]| {
+            let mut v: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            v.push(("csrf_token".into(), op.csrf.clone()));
+            v
+        };
+        let post = |path: String, body: Vec<(String, String)>| {
+            let c = op.c.clone();
+            let url = app.url(&path);
+            async move { c.post(url).form(&body).send().await.unwrap() }
+        };
+        let queue = op.get("/staff/applications").await.text().await.unwrap();
+        assert!(queue.contains(&format!("/staff/applications/{id}")));
+        // «Взять в работу» moves a submitted one to «В работе».
+        let res = post(format!("/staff/applications/{id}/assign"), form(&[("assignee", "me")])).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(applicant.json(&format!("/api/v1/applications/{id}")).await["status"], "in_progress");
+        // A clarification needs a reason: the form says so and nothing changes.
+        let res = post(format!("/staff/applications/{id}/transition"), form(&[("to", "needs_clarification"), ("reason", "")])).await;
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("Укажите причину"));
+        assert_eq!(applicant.json(&format!("/api/v1/applications/{id}")).await["status"], "in_progress");
+        let res = post(format!("/staff/applications/{id}/transition"), form(&[("to", "needs_clarification"), ("reason", "Уточните номер договора")])).await;
+        assert_eq!(res.status(), 303);
+        // An internal note stays internal.
+        post(format!("/staff/applications/{id}/comment"), form(&[("text", "Проверить договор в архиве"), ("internal", "1")])).await;
+        let seen = applicant.json(&format!("/api/v1/applications/{id}")).await;
+        assert!(!seen.to_string().contains("архиве"));
+        let page = op.get(&format!("/staff/applications/{id}")).await.text().await.unwrap();
+        assert!(page.contains("Проверить договор в архиве") && page.contains("внутренняя заметка"));
+        // Without the session's token nothing happens.
+        let res = op.c.post(app.url(&format!("/staff/applications/{id}/transition"))).form(&[("to", "rejected"), ("reason", "x")]).send().await.unwrap();
+        assert_eq!(res.status(), 403);
+        assert_eq!(applicant.json(&format!("/api/v1/applications/{id}")).await["status"], "needs_clarification");
+    }
+}
