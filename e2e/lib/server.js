@@ -1,6 +1,6 @@
 // Starts the real kabinet binary on a free port with a fresh SQLite database and
 // resolves when it printed its address (no sleeping).
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -20,14 +20,15 @@ function binary() {
 
 export async function startKabinet(env = {}) {
   const dir = mkdtempSync(path.join(tmpdir(), 'kabinet-e2e-'));
+  const childEnv = {
+    PATH: process.env.PATH,
+    KABINET_LISTEN: '127.0.0.1:0',
+    KABINET_LOG_LEVEL: 'warn',
+    ...env,
+  };
   const child = spawn(binary(), ['serve'], {
     cwd: dir,
-    env: {
-      PATH: process.env.PATH,
-      KABINET_LISTEN: '127.0.0.1:0',
-      KABINET_LOG_LEVEL: 'warn',
-      ...env,
-    },
+    env: childEnv,
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   const url = await new Promise((resolve, reject) => {
@@ -40,6 +41,13 @@ export async function startKabinet(env = {}) {
   });
   return {
     url: url.replace(/\/$/, ''),
+    // Runs a command of the same binary on the same data (e.g. `staff create`);
+    // returns its standard output, or throws with its error output.
+    command(...args) {
+      const out = spawnSync(binary(), args, { cwd: dir, env: childEnv, encoding: 'utf8' });
+      if (out.status !== 0) throw new Error(`kabinet ${args.join(' ')}: ${out.stderr}`);
+      return out.stdout;
+    },
     async stop() {
       // A server that already died must not make the test run hang here.
       if (child.exitCode === null && child.signalCode === null) {
