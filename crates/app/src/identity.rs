@@ -5,6 +5,7 @@
 //!
 //! The staff queue pages come with the back office; the use cases and the API are here.
 
+use crate::profile::Profile;
 use kabinet_domain::access::Action;
 use kabinet_domain::ids::Snils;
 use kabinet_domain::login::LoginId;
@@ -374,6 +375,77 @@ pub async fn request_change(
     Ok(id)
 }
 
+/// The profile as a change request would make it.
+fn proposed(app: &App, current: &Profile, request: &Request) -> Result<Profile, AppError> {
+    let corrupt = |e: String| AppError::Store(kabinet_store::StoreError::Corrupt(e));
+    let values: serde_json::Value = app
+        .keys
+        .open(&format!("change_requests:{}", request.id), &request.sealed)
+        .map_err(|e| corrupt(e.to_string()))
+        .and_then(|t| serde_json::from_str(&t).map_err(|e| corrupt(e.to_string())))?;
+    let text = |k: &str| values[k].as_str().map(str::to_owned);
+    let mut next = current.clone();
+    next.last_name = text("last_name");
+    next.first_name = text("first_name");
+    next.middle_name = text("middle_name");
+    next.birth_date = text("birth_date").and_then(|d| kabinet_domain::profile::date(&d).ok());
+    next.snils = text("snils");
+    next.passport = serde_json::from_value::<Option<PassportData>>(values["passport"].clone())
+        .map_err(|e| corrupt(e.to_string()))?;
+    Ok(next)
+}
+
+/// A request as staff review it: the person's data now and, for a change request, as
+/// it would become. Reading it is recorded (AUD-2).
+#[derive(Clone, Debug)]
+pub struct Review {
+    /// The request (sealed part removed).
+    pub request: Request,
+    /// The person's data now.
+    pub person: Profile,
+    /// A change request's proposed data.
+    pub proposed: Option<Profile>,
+}
+
+/// Opens a request for review (staff who decide requests).
+pub async fn review(
+    app: &App,
+    ctx: &Ctx,
+    staff: &SignedIn,
+    kind: Kind,
+    id: &str,
+) -> Result<Review, AppError> {
+    staff.authorize(Action::ConfirmIdentity)?;
+    let mut conn = app.store.acquire().await?;
+    let mut request = requests::get(&mut conn, kind, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let person = profile::load(app, &mut conn, &request.account_id).await?;
+    let proposed = match kind {
+        Kind::Change => Some(proposed(app, &person, &request)?),
+        Kind::Identity => None,
+    };
+    request.sealed.clear();
+    audit_event(
+        &mut conn,
+        ctx,
+        app.clock.now(),
+        &staff.actor(),
+        match kind {
+            Kind::Identity => "identity.request_viewed",
+            Kind::Change => "profile.change_request_viewed",
+        },
+        &format!("account:{}", request.account_id),
+        json!({ "request": id }),
+    )
+    .await?;
+    Ok(Review {
+        request,
+        person,
+        proposed,
+    })
+}
+
 /// Staff approve a change request: the new values are written, with the history
 /// naming staff; the account stays confirmed.
 pub async fn approve_change(
@@ -391,22 +463,8 @@ pub async fn approve_change(
     if request.status != "pending" {
         return Err(AppError::Conflict("request-already-decided"));
     }
-    let corrupt = |e: String| AppError::Store(kabinet_store::StoreError::Corrupt(e));
-    let values: serde_json::Value = app
-        .keys
-        .open(&format!("change_requests:{id}"), &request.sealed)
-        .map_err(|e| corrupt(e.to_string()))
-        .and_then(|t| serde_json::from_str(&t).map_err(|e| corrupt(e.to_string())))?;
-    let text = |k: &str| values[k].as_str().map(str::to_owned);
     let current = profile::load(app, &mut tx, &request.account_id).await?;
-    let mut next = current.clone();
-    next.last_name = text("last_name");
-    next.first_name = text("first_name");
-    next.middle_name = text("middle_name");
-    next.birth_date = text("birth_date").and_then(|d| kabinet_domain::profile::date(&d).ok());
-    next.snils = text("snils");
-    next.passport = serde_json::from_value::<Option<PassportData>>(values["passport"].clone())
-        .map_err(|e| corrupt(e.to_string()))?;
+    let next = proposed(app, &current, &request)?;
     if next.snils != current.snils
         && let Some(s) = &next.snils
         && profiles::holder_of(&mut tx, IndexColumn::Snils, &app.keys.index("snils", s))

@@ -326,3 +326,87 @@ backend_test! {
         assert_eq!(applicant.json(&format!("/api/v1/applications/{id}")).await["status"], "needs_clarification");
     }
 }
+
+const SCAN: &[u8] = b"%PDF-1.7\n% scan\n%%EOF\n";
+
+async fn multipart(
+    u: &User,
+    path: &str,
+    fields: &[(&str, &str)],
+    file: (&str, &[u8]),
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new();
+    for (k, v) in fields {
+        form = form.text((*k).to_owned(), (*v).to_owned());
+    }
+    form = form.part(
+        file.0.to_owned(),
+        reqwest::multipart::Part::bytes(file.1.to_vec()).file_name("скан.pdf"),
+    );
+    u.c.post(format!("{}{path}", u.base))
+        .header("X-CSRF-Token", &u.csrf)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+backend_test! {
+    async fn identity_and_change_queues_as_pages(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, false).await;
+        let applicant = register_user(&app, &smtp, "citizen@example.ru").await;
+        let res = applicant.patch("/api/v1/me", json!({
+            "last_name": "Иванова", "first_name": "Мария", "birth_date": "01.02.1990", "snils": "112-233-445 95",
+            "passport": { "series": "45 06", "number": "654321", "issued_on": "15.03.2010", "issuer_code": "770-001" }
+        })).await;
+        assert_eq!(res.status(), 200);
+        let res = multipart(&applicant, "/api/v1/me/identity-requests", &[("method", "video")], ("scan", SCAN)).await;
+        assert_eq!(res.status(), 201);
+        let rid = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let aud = staff_user(&app, "aud@kabinet.ru", "auditor").await;
+        let form = |pairs: &[(&str, &str)]| {
+            let mut v: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            v.push(("csrf_token".into(), op.csrf.clone()));
+            v
+        };
+        let post = |path: String, body: Vec<(String, String)>| {
+            let c = op.c.clone();
+            let url = app.url(&path);
+            async move { c.post(url).form(&body).send().await.unwrap() }
+        };
+
+        let list = op.get("/staff/identity-requests").await.text().await.unwrap();
+        assert!(list.contains(&format!("/staff/identity-requests/{rid}")), "{list}");
+        let page = op.get(&format!("/staff/identity-requests/{rid}")).await.text().await.unwrap();
+        assert!(page.contains("Иванова"), "{page}");
+        assert!(page.contains("654321"), "{page}");
+        assert!(page.contains("/api/v1/files/"), "{page}");
+        assert_eq!(aud.get("/staff/identity-requests").await.status(), 403);
+        assert_eq!(op.get("/staff/no-such-queue/1").await.status(), 404);
+        // A refusal needs a reason; then the identity is confirmed from the page.
+        let res = post(format!("/staff/identity-requests/{rid}/refuse"), form(&[("reason", " ")])).await;
+        assert_eq!(res.status(), 422);
+        let res = post(format!("/staff/identity-requests/{rid}/confirm"), form(&[("method", "video"), ("comment", "сверено по видеосвязи")])).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(applicant.json("/api/v1/me").await["level"], "confirmed");
+        let again = op.get(&format!("/staff/identity-requests/{rid}")).await.text().await.unwrap();
+        assert!(again.contains("Личность подтверждена") && !again.contains("/confirm\""));
+
+        // A change of confirmed data: now and as it would become, then approved.
+        let res = multipart(&applicant, "/api/v1/me/change-requests", &[("last_name", "Смирнова"), ("reason", "вступила в брак")], ("document", SCAN)).await;
+        assert_eq!(res.status(), 201);
+        let cid = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let page = op.get(&format!("/staff/change-requests/{cid}")).await.text().await.unwrap();
+        assert!(page.contains("Смирнова") && page.contains("меняется") && page.contains("вступила в брак"));
+        let res = post(format!("/staff/change-requests/{cid}/approve"), form(&[])).await;
+        assert_eq!(res.status(), 303);
+        assert_eq!(applicant.json("/api/v1/me").await["last_name"], "Смирнова");
+        let res = post(format!("/staff/change-requests/{cid}/approve"), form(&[])).await;
+        assert_eq!(res.status(), 409, "once");
+        let entries = kabinet_store::audit::latest(&app.app.store, 100).await.unwrap();
+        assert!(entries.iter().any(|e| e.action == "identity.request_viewed"));
+        assert!(entries.iter().any(|e| e.action == "profile.change_request_viewed"));
+    }
+}

@@ -131,6 +131,12 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/accounts/{id}/role", post(pages::staff::set_role))
         .route("/staff/accounts/{id}/block", post(pages::staff::block))
         .route("/staff/accounts/{id}/unblock", post(pages::staff::unblock))
+        .route("/staff/{queue}", get(pages::staff::requests))
+        .route("/staff/{queue}/{id}", get(pages::staff::request))
+        .route(
+            "/staff/{queue}/{id}/{decision}",
+            post(pages::staff::decide_request),
+        )
         .route("/staff/audit", get(pages::staff::audit))
         .route("/staff/audit.csv", get(pages::staff::audit_csv_file))
         .route("/applications", get(pages::applications::list))
