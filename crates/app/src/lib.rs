@@ -28,6 +28,7 @@ pub mod registry;
 pub mod seed;
 pub mod settings;
 pub mod staff;
+pub mod support;
 
 use std::sync::Arc;
 

@@ -80,6 +80,8 @@ pub enum Action {
     ManageAccounts,
     /// Search and export the audit log (AUD-2): auditors and administrators.
     ReadAudit,
+    /// Write to support and follow the own tickets (BO-5): everyone signed in.
+    UseSupport,
     /// Answer support tickets (BO-5): operators and supervisors (escalated tickets go
     /// to supervisors).
     HandleSupport,
@@ -87,7 +89,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 13] = [
+    pub const ALL: [Action; 14] = [
         Action::UseOwnSession,
         Action::ChangeOwnPassword,
         Action::ManageOwnSecurity,
@@ -101,6 +103,7 @@ impl Action {
         Action::ManageAccounts,
         Action::ReadAudit,
         Action::HandleSupport,
+        Action::UseSupport,
     ];
 
     /// The staff roles that may do a staff action (`None` for actions that are not
@@ -119,6 +122,7 @@ impl Action {
             | Action::ChangeOwnPassword
             | Action::ManageOwnSecurity
             | Action::ManageOwnProfile
+            | Action::UseSupport
             | Action::UseOwnApplications => return None,
         })
     }
@@ -140,7 +144,9 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         _ if actor.must_change_password => {
             return Decision::Deny("access-password-change-required");
         }
-        Action::ManageOwnSecurity | Action::ManageOwnProfile => return Decision::Allow,
+        Action::ManageOwnSecurity | Action::ManageOwnProfile | Action::UseSupport => {
+            return Decision::Allow;
+        }
         Action::UseOwnApplications => {
             return match actor.staff {
                 None => Decision::Allow,
@@ -206,7 +212,9 @@ mod tests {
                             _ if must_change_password => {
                                 Decision::Deny("access-password-change-required")
                             }
-                            Action::ManageOwnSecurity | Action::ManageOwnProfile => Decision::Allow,
+                            Action::ManageOwnSecurity
+                            | Action::ManageOwnProfile
+                            | Action::UseSupport => Decision::Allow,
                             Action::UseOwnApplications if staff.is_none() => Decision::Allow,
                             Action::UseOwnApplications => Decision::Deny("access-applicants-only"),
                             _ if staff.is_none() => Decision::Deny("access-staff-only"),

@@ -21,6 +21,7 @@ pub mod profiles;
 pub mod requests;
 pub mod seed;
 pub mod sessions;
+pub mod support;
 pub mod throttle;
 pub mod ts;
 

@@ -77,6 +77,11 @@ const SQLITE: &[Migration] = &[
         name: "back_office",
         sql: include_str!("../migrations/sqlite/0011_back_office.sql"),
     },
+    Migration {
+        version: 12,
+        name: "support",
+        sql: include_str!("../migrations/sqlite/0012_support.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -134,6 +139,11 @@ const POSTGRES: &[Migration] = &[
         version: 11,
         name: "back_office",
         sql: include_str!("../migrations/postgres/0011_back_office.sql"),
+    },
+    Migration {
+        version: 12,
+        name: "support",
+        sql: include_str!("../migrations/postgres/0012_support.sql"),
     },
 ];
 

@@ -124,6 +124,7 @@ pub async fn staff(app: &TestApp, email: &str, role: &str) -> (reqwest::Client, 
 }
 
 /// A signed-in client with its CSRF token, for API tests.
+#[derive(Clone)]
 pub struct User {
     /// The client (keeps the session cookie).
     pub c: reqwest::Client,

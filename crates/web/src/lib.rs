@@ -131,6 +131,35 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/accounts/{id}/role", post(pages::staff::set_role))
         .route("/staff/accounts/{id}/block", post(pages::staff::block))
         .route("/staff/accounts/{id}/unblock", post(pages::staff::unblock))
+        .route("/staff/support", get(pages::staff::support_queue))
+        .route("/staff/support/{id}", get(pages::staff::support_ticket))
+        .route(
+            "/staff/support/{id}/answer",
+            post(pages::staff::support_answer).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/staff/support/{id}/escalate",
+            post(pages::staff::support_escalate),
+        )
+        .route(
+            "/feedback",
+            get(pages::support::feedback)
+                .post(pages::support::feedback_submit)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::BODY_LIMIT,
+                )),
+        )
+        .route("/support", get(pages::support::list))
+        .route("/support/{id}", get(pages::support::show))
+        .route(
+            "/support/{id}/reply",
+            post(pages::support::reply).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::BODY_LIMIT,
+            )),
+        )
+        .route("/support/{id}/close", post(pages::support::close))
         .route("/staff/{queue}", get(pages::staff::requests))
         .route("/staff/{queue}/{id}", get(pages::staff::request))
         .route(

@@ -9,6 +9,7 @@ pub mod mfa;
 pub mod profile;
 pub mod services;
 pub mod staff;
+pub mod support;
 
 use std::sync::OnceLock;
 
@@ -97,7 +98,19 @@ use crate::error::{Problem, ProblemField};
         staff::set_role,
         staff::block,
         staff::unblock,
-        staff::audit
+        staff::audit,
+        support::create,
+        support::mine,
+        support::get,
+        support::reply,
+        support::attach,
+        support::close,
+        support::download,
+        support::staff_queue,
+        support::staff_get,
+        support::staff_answer,
+        support::staff_attach,
+        support::staff_escalate
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -206,6 +219,45 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/staff/accounts/{id}/block", post(staff::block))
         .route("/api/v1/staff/accounts/{id}/unblock", post(staff::unblock))
         .route("/api/v1/staff/audit", get(staff::audit))
+        .route(
+            "/api/v1/support/tickets",
+            get(support::mine).post(support::create),
+        )
+        .route("/api/v1/support/tickets/{id}", get(support::get))
+        .route(
+            "/api/v1/support/tickets/{id}/messages",
+            post(support::reply),
+        )
+        .route(
+            "/api/v1/support/tickets/{id}/attachments",
+            post(support::attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::BODY_LIMIT,
+            )),
+        )
+        .route("/api/v1/support/tickets/{id}/close", post(support::close))
+        .route(
+            "/api/v1/support/tickets/{id}/files/{file_id}",
+            get(support::download),
+        )
+        .route("/api/v1/staff/support/tickets", get(support::staff_queue))
+        .route(
+            "/api/v1/staff/support/tickets/{id}",
+            get(support::staff_get),
+        )
+        .route(
+            "/api/v1/staff/support/tickets/{id}/messages",
+            post(support::staff_answer),
+        )
+        .route(
+            "/api/v1/staff/support/tickets/{id}/attachments",
+            post(support::staff_attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::BODY_LIMIT,
+            )),
+        )
+        .route(
+            "/api/v1/staff/support/tickets/{id}/escalate",
+            post(support::staff_escalate),
+        )
         .route(
             "/api/v1/staff/applications/{id}/transition",
             post(applications::transition),

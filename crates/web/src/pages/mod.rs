@@ -11,6 +11,7 @@ pub mod mfa;
 pub mod profile;
 pub mod services;
 pub mod staff;
+pub mod support;
 
 use askama::Template;
 use axum::response::{Html, IntoResponse, Response};
