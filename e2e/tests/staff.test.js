@@ -135,6 +135,33 @@ test('an application through the back office and back to the applicant', async (
   assert.ok(history.some((row) => row.includes('Требуется уточнение') && row.includes('свидетельства')));
   await accessible(applicant, 'completed application');
 
+  // «Обратная связь» from the footer: a ticket, the operator answers, the person sees it.
+  await go(applicant, applicant.click('footer a[href="/feedback"]'));
+  assert.equal(await applicant.textContent('h1'), 'Обратная связь');
+  await accessible(applicant, 'feedback');
+  await go(applicant, applicant.click('main form button[type=submit]'));
+  assert.match(await applicant.textContent('.error-summary'), /Заполните|Слишком/);
+  await accessible(applicant, 'feedback with errors');
+  await applicant.fill('#subject', 'Справка о составе семьи');
+  await applicant.fill('#text', 'Нужна ли справка о составе семьи для субсидии?');
+  await go(applicant, applicant.click('main form button[type=submit]'));
+  const ticket = /№ (ОБР-\d{2}-\d{6})/.exec(await applicant.textContent('h1'))?.[1];
+  assert.ok(ticket);
+  const ticketUrl = applicant.url();
+  await accessible(applicant, 'ticket');
+  await op.goto(server.url + '/staff/support');
+  await accessible(op, 'support queue');
+  await go(op, op.click(`text=${ticket}`));
+  await accessible(op, 'ticket for staff');
+  await op.fill('#text', 'Нет, для субсидии справка о составе семьи не нужна.');
+  await go(op, op.click('form[action$="/answer"] button[type=submit]'));
+  assert.match(await op.textContent('.summary-list'), /Дан ответ/);
+  await applicant.goto(server.url + '/support');
+  assert.match(await applicant.textContent('table'), /Дан ответ/);
+  await accessible(applicant, 'my tickets');
+  await applicant.goto(ticketUrl);
+  assert.match(await applicant.textContent('main'), /справка о составе семьи не нужна/);
+
   // An administrator: overview with its chart, staff accounts, the audit log.
   const admin = await staffPage('admin@kabinet.ru', 'admin');
   await admin.goto(server.url + '/staff/overview');
