@@ -330,6 +330,31 @@ backend_test! {
         let res = op.c.post(app.url(&format!("/staff/applications/{id}/transition"))).form(&[("to", "rejected"), ("reason", "x")]).send().await.unwrap();
         assert_eq!(res.status(), 403);
         assert_eq!(applicant.json(&format!("/api/v1/applications/{id}")).await["status"], "needs_clarification");
+
+        // The applicant answers with a document: back in work by itself.
+        let pdf = b"%PDF-1.7\n% contract\n%%EOF\n".to_vec();
+        let res = applicant.upload(&format!("/api/v1/applications/{id}/attachments"), "other", "Договор.pdf", pdf.clone()).await;
+        assert_eq!(res.status(), 201);
+        assert_eq!(applicant.json(&format!("/api/v1/applications/{id}")).await["status"], "in_progress");
+        // Approve, attach the result and complete — all from the staff pages.
+        let res = post(format!("/staff/applications/{id}/transition"), form(&[("to", "approved"), ("reason", "Договор найден")])).await;
+        assert_eq!(res.status(), 303);
+        let multipart = reqwest::multipart::Form::new()
+            .text("csrf_token", op.csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(pdf).file_name("Ответ.pdf"));
+        let res = op.c.post(app.url(&format!("/staff/applications/{id}/result"))).multipart(multipart).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        let res = post(format!("/staff/applications/{id}/transition"), form(&[("to", "completed"), ("reason", "")])).await;
+        assert_eq!(res.status(), 303);
+        // The applicant downloads the result and sees every step.
+        let d = applicant.json(&format!("/api/v1/applications/{id}")).await;
+        assert_eq!(d["status"], "completed");
+        let result = d["files"].as_array().unwrap().iter().find(|f| f["kind"] == "result").unwrap();
+        let res = applicant.get(&format!("/api/v1/applications/{id}/files/{}", result["id"].as_str().unwrap())).await;
+        assert_eq!(res.status(), 200);
+        assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
+        let statuses: Vec<&str> = d["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
+        assert_eq!(statuses, ["draft", "submitted", "in_progress", "needs_clarification", "in_progress", "approved", "completed"]);
     }
 }
 
