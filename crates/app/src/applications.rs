@@ -484,18 +484,22 @@ pub async fn submit(app: &App, ctx: &Ctx, who: &SignedIn, id: &str) -> Result<Su
     )
     .await?;
     let due_text = crate::format::day(due);
-    notices::security_notice(
+    notices::notify(
         &mut tx,
         app,
         now,
         &who.account.id,
-        "notice-application-submitted-subject",
-        "notice-application-submitted-message",
-        &[
-            ("number", number.as_str()),
-            ("title", &a.service.def.title),
-            ("date", &due_text),
-        ],
+        &notices::Notice {
+            category: kabinet_domain::notify::Category::ApplicationStatus,
+            subject_key: "notice-application-submitted-subject",
+            text_key: "notice-application-submitted-message",
+            args: &[
+                ("number", number.as_str()),
+                ("title", &a.service.def.title),
+                ("date", &due_text),
+            ],
+            link: Some(format!("/applications/{}", a.id)),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -637,18 +641,22 @@ async fn record_move(
                 .t_with("notice-application-reason", &[("reason", &r)])
         })
         .unwrap_or_default();
-    notices::security_notice(
+    notices::notify(
         conn,
         app,
         now,
         &row.account_id,
-        "notice-application-moved-subject",
-        "notice-application-moved-message",
-        &[
-            ("number", &number),
-            ("status", &status),
-            ("reason", &reason_text),
-        ],
+        &notices::Notice {
+            category: kabinet_domain::notify::Category::ApplicationStatus,
+            subject_key: "notice-application-moved-subject",
+            text_key: "notice-application-moved-message",
+            args: &[
+                ("number", &number),
+                ("status", &status),
+                ("reason", &reason_text),
+            ],
+            link: Some(format!("/applications/{}", row.id)),
+        },
     )
     .await?;
     Ok(())
@@ -1076,14 +1084,18 @@ pub async fn staff_comment(
     .await?;
     if !internal {
         let number = row.number.clone().unwrap_or_default();
-        notices::security_notice(
+        notices::notify(
             &mut tx,
             app,
             now,
             &row.account_id,
-            "notice-application-comment-subject",
-            "notice-application-comment-message",
-            &[("number", &number)],
+            &notices::Notice {
+                category: kabinet_domain::notify::Category::ApplicationStatus,
+                subject_key: "notice-application-comment-subject",
+                text_key: "notice-application-comment-message",
+                args: &[("number", &number)],
+                link: Some(format!("/applications/{}", row.id)),
+            },
         )
         .await?;
     }

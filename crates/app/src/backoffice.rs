@@ -256,14 +256,18 @@ pub async fn assign(
     .await?;
     if reassign {
         let number = row.number.clone().unwrap_or_default();
-        notices::security_notice(
+        notices::notify(
             &mut tx,
             app,
             now,
             &target,
-            "notice-application-assigned-subject",
-            "notice-application-assigned-message",
-            &[("number", &number)],
+            &notices::Notice {
+                category: kabinet_domain::notify::Category::ApplicationStatus,
+                subject_key: "notice-application-assigned-subject",
+                text_key: "notice-application-assigned-message",
+                args: &[("number", &number)],
+                link: Some(format!("/staff/applications/{id}")),
+            },
         )
         .await?;
     }
@@ -389,14 +393,18 @@ pub async fn raise_overdue(app: &App) -> Result<usize, AppError> {
         )
         .await?;
         for s in &supervisors {
-            notices::security_notice(
+            notices::notify(
                 &mut tx,
                 app,
                 now,
                 s,
-                "notice-application-overdue-subject",
-                "notice-application-overdue-message",
-                &[("number", number.as_str()), ("due", due_on.as_str())],
+                &notices::Notice {
+                    category: kabinet_domain::notify::Category::Deadlines,
+                    subject_key: "notice-application-overdue-subject",
+                    text_key: "notice-application-overdue-message",
+                    args: &[("number", number.as_str()), ("due", due_on.as_str())],
+                    link: Some(format!("/staff/applications/{id}")),
+                },
             )
             .await?;
         }

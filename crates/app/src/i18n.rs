@@ -19,6 +19,7 @@ const RU: &[(&str, &str)] = &[
         include_str!("../../../locales/ru/catalog.ftl"),
     ),
     ("staff.ftl", include_str!("../../../locales/ru/staff.ftl")),
+    ("notify.ftl", include_str!("../../../locales/ru/notify.ftl")),
 ];
 
 /// A loaded catalog for one language.

@@ -88,14 +88,18 @@ pub async fn request_confirmation(
             json!({ "method": method.as_str(), "scan": stored.is_some() }),
         )
         .await?;
-        notices::security_notice(
+        notices::notify(
             &mut tx,
             app,
             now,
             &who.account.id,
-            "notice-identity-requested-subject",
-            "notice-identity-requested-message",
-            &[],
+            &notices::Notice {
+                category: kabinet_domain::notify::Category::PersonalData,
+                subject_key: "notice-identity-requested-subject",
+                text_key: "notice-identity-requested-message",
+                args: &[],
+                link: Some("/profile/identity".to_owned()),
+            },
         )
         .await
     }
@@ -230,14 +234,24 @@ async fn decide(
         json!({ "reason": reason }),
     )
     .await?;
-    notices::security_notice(
+    notices::notify(
         &mut tx,
         app,
         now,
         &request.account_id,
-        subject,
-        message,
-        &[("reason", reason)],
+        &notices::Notice {
+            category: kabinet_domain::notify::Category::PersonalData,
+            subject_key: subject,
+            text_key: message,
+            args: &[("reason", reason)],
+            link: Some(
+                match kind {
+                    Kind::Identity => "/profile/identity",
+                    Kind::Change => "/profile/change-request",
+                }
+                .to_owned(),
+            ),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -354,14 +368,18 @@ pub async fn request_change(
             json!({ "fields": changed }),
         )
         .await?;
-        notices::security_notice(
+        notices::notify(
             &mut tx,
             app,
             now,
             &who.account.id,
-            "notice-change-requested-subject",
-            "notice-change-requested-message",
-            &[],
+            &notices::Notice {
+                category: kabinet_domain::notify::Category::PersonalData,
+                subject_key: "notice-change-requested-subject",
+                text_key: "notice-change-requested-message",
+                args: &[],
+                link: Some("/profile/change-request".to_owned()),
+            },
         )
         .await
     }
@@ -523,14 +541,18 @@ pub async fn approve_change(
         json!({ "fields": changed }),
     )
     .await?;
-    notices::security_notice(
+    notices::notify(
         &mut tx,
         app,
         now,
         &request.account_id,
-        "notice-change-approved-subject",
-        "notice-change-approved-message",
-        &[],
+        &notices::Notice {
+            category: kabinet_domain::notify::Category::PersonalData,
+            subject_key: "notice-change-approved-subject",
+            text_key: "notice-change-approved-message",
+            args: &[],
+            link: Some("/profile/history".to_owned()),
+        },
     )
     .await?;
     tx.commit().await?;

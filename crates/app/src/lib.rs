@@ -20,6 +20,7 @@ pub mod files;
 pub mod format;
 pub mod i18n;
 pub mod identity;
+pub mod inbox;
 pub mod notify;
 pub mod ops;
 pub mod privacy;

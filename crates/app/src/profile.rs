@@ -932,14 +932,18 @@ pub async fn update(
         json!({ "fields": changed }),
     )
     .await?;
-    notices::security_notice(
+    notices::notify(
         &mut tx,
         app,
         now,
         &account_id,
-        "notice-profile-changed-subject",
-        "notice-profile-changed-message",
-        &[],
+        &notices::Notice {
+            category: kabinet_domain::notify::Category::PersonalData,
+            subject_key: "notice-profile-changed-subject",
+            text_key: "notice-profile-changed-message",
+            args: &[],
+            link: Some("/profile/history".to_owned()),
+        },
     )
     .await?;
     tx.commit().await?;
@@ -1108,14 +1112,18 @@ pub async fn confirm_identity(
         json!({ "method": method.as_str(), "comment": comment }),
     )
     .await?;
-    notices::security_notice(
+    notices::notify(
         &mut tx,
         app,
         now,
         account_id,
-        "notice-identity-confirmed-subject",
-        "notice-identity-confirmed-message",
-        &[],
+        &notices::Notice {
+            category: kabinet_domain::notify::Category::PersonalData,
+            subject_key: "notice-identity-confirmed-subject",
+            text_key: "notice-identity-confirmed-message",
+            args: &[],
+            link: Some("/profile/identity".to_owned()),
+        },
     )
     .await?;
     tx.commit().await?;

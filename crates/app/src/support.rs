@@ -248,9 +248,21 @@ async fn tell_author(
 ) -> Result<(), AppError> {
     let args = [("number", ticket.number.as_str())];
     match (&ticket.account_id, visitor_contact) {
-        (Some(account), _) => {
-            notices::security_notice(conn, app, now, account, subject_key, text_key, &args).await
-        }
+        (Some(account), _) => notices::notify(
+            conn,
+            app,
+            now,
+            account,
+            &notices::Notice {
+                category: kabinet_domain::notify::Category::Support,
+                subject_key,
+                text_key,
+                args: &args,
+                link: Some(format!("/support/{}", ticket.id)),
+            },
+        )
+        .await
+        .map(|_| ()),
         (None, Some(contact)) => {
             let kind = if contact.contains('@') {
                 "email"
@@ -582,17 +594,21 @@ pub async fn escalate(
         if account.status == "active"
             && account.staff_role.as_deref() == Some(StaffRole::Supervisor.as_str())
         {
-            notices::security_notice(
+            notices::notify(
                 &mut tx,
                 app,
                 now,
                 &account.id,
-                "notice-ticket-escalated-subject",
-                "notice-ticket-escalated-message",
-                &[
-                    ("number", ticket.number.as_str()),
-                    ("reason", reason.as_str()),
-                ],
+                &notices::Notice {
+                    category: kabinet_domain::notify::Category::Support,
+                    subject_key: "notice-ticket-escalated-subject",
+                    text_key: "notice-ticket-escalated-message",
+                    args: &[
+                        ("number", ticket.number.as_str()),
+                        ("reason", reason.as_str()),
+                    ],
+                    link: Some(format!("/staff/support/{id}")),
+                },
             )
             .await?;
         }

@@ -82,6 +82,8 @@ pub enum Action {
     ReadAudit,
     /// Write to support and follow the own tickets (BO-5): everyone signed in.
     UseSupport,
+    /// Read the own notifications and choose their channels (NTF-2, NTF-3).
+    UseOwnNotifications,
     /// Answer support tickets (BO-5): operators and supervisors (escalated tickets go
     /// to supervisors).
     HandleSupport,
@@ -89,7 +91,7 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Action; 14] = [
+    pub const ALL: [Action; 15] = [
         Action::UseOwnSession,
         Action::ChangeOwnPassword,
         Action::ManageOwnSecurity,
@@ -104,6 +106,7 @@ impl Action {
         Action::ReadAudit,
         Action::HandleSupport,
         Action::UseSupport,
+        Action::UseOwnNotifications,
     ];
 
     /// The staff roles that may do a staff action (`None` for actions that are not
@@ -123,6 +126,7 @@ impl Action {
             | Action::ManageOwnSecurity
             | Action::ManageOwnProfile
             | Action::UseSupport
+            | Action::UseOwnNotifications
             | Action::UseOwnApplications => return None,
         })
     }
@@ -144,7 +148,10 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
         _ if actor.must_change_password => {
             return Decision::Deny("access-password-change-required");
         }
-        Action::ManageOwnSecurity | Action::ManageOwnProfile | Action::UseSupport => {
+        Action::ManageOwnSecurity
+        | Action::ManageOwnProfile
+        | Action::UseSupport
+        | Action::UseOwnNotifications => {
             return Decision::Allow;
         }
         Action::UseOwnApplications => {
@@ -214,7 +221,8 @@ mod tests {
                             }
                             Action::ManageOwnSecurity
                             | Action::ManageOwnProfile
-                            | Action::UseSupport => Decision::Allow,
+                            | Action::UseSupport
+                            | Action::UseOwnNotifications => Decision::Allow,
                             Action::UseOwnApplications if staff.is_none() => Decision::Allow,
                             Action::UseOwnApplications => Decision::Deny("access-applicants-only"),
                             _ if staff.is_none() => Decision::Deny("access-staff-only"),

@@ -11,5 +11,6 @@ pub mod calendar;
 pub mod form;
 pub mod ids;
 pub mod login;
+pub mod notify;
 pub mod password;
 pub mod profile;

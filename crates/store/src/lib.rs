@@ -15,6 +15,7 @@ mod db;
 mod error;
 pub mod mfa;
 pub mod migrate;
+pub mod notifications;
 pub mod outbox;
 pub mod privacy;
 pub mod profiles;

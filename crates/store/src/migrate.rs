@@ -82,6 +82,11 @@ const SQLITE: &[Migration] = &[
         name: "support",
         sql: include_str!("../migrations/sqlite/0012_support.sql"),
     },
+    Migration {
+        version: 13,
+        name: "notifications",
+        sql: include_str!("../migrations/sqlite/0013_notifications.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -144,6 +149,11 @@ const POSTGRES: &[Migration] = &[
         version: 12,
         name: "support",
         sql: include_str!("../migrations/postgres/0012_support.sql"),
+    },
+    Migration {
+        version: 13,
+        name: "notifications",
+        sql: include_str!("../migrations/postgres/0013_notifications.sql"),
     },
 ];
 

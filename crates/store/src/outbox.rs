@@ -47,17 +47,31 @@ pub async fn enqueue(
     payload: &serde_json::Value,
     max_attempts: u32,
 ) -> Result<Uuid, StoreError> {
+    enqueue_for(conn, now, kind, payload, max_attempts, None).await
+}
+
+/// As [`enqueue`], recording the notification the delivery belongs to (its state is
+/// shown with the notification).
+pub async fn enqueue_for(
+    conn: &mut Conn,
+    now: OffsetDateTime,
+    kind: &str,
+    payload: &serde_json::Value,
+    max_attempts: u32,
+    notification_id: Option<&str>,
+) -> Result<Uuid, StoreError> {
     let id = Uuid::now_v7();
     let now = ts::format(now);
     sqlx::query(
         "INSERT INTO outbox (id, kind, payload, status, attempts, max_attempts, \
-         next_attempt_at, created_at) VALUES ($1, $2, $3, 'pending', 0, $4, $5, $5)",
+         next_attempt_at, created_at, notification_id) VALUES ($1, $2, $3, 'pending', 0, $4, $5, $5, $6)",
     )
     .bind(id.to_string())
     .bind(kind)
     .bind(payload.to_string())
     .bind(i64::from(max_attempts.max(1)))
     .bind(&now)
+    .bind(notification_id)
     .execute(&mut *conn)
     .await?;
     Ok(id)

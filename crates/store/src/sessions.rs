@@ -164,10 +164,7 @@ pub async fn add_mfa_failure(conn: &mut Conn, id: &str) -> Result<i64, StoreErro
 
 /// A session with its account and whether the account has a second factor (a
 /// confirmed TOTP or codes), in one round trip: what every signed-in request needs.
-pub async fn resolve(
-    conn: &mut Conn,
-    id: &str,
-) -> Result<Option<(Session, crate::accounts::Account, bool)>, StoreError> {
+pub async fn resolve(conn: &mut Conn, id: &str) -> Result<Option<Resolved>, StoreError> {
     let columns = COLUMNS
         .split(", ")
         .map(|c| format!("s.{}", c.trim()))
@@ -175,7 +172,8 @@ pub async fn resolve(
         .join(", ");
     let sql = format!(
         "SELECT {columns}, {}, a.mfa_codes, \
-         (SELECT COUNT(*) FROM mfa_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL) \
+         (SELECT COUNT(*) FROM mfa_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL), \
+         (SELECT COUNT(*) FROM notifications n WHERE n.account_id = a.id AND n.read_at IS NULL AND n.in_inbox = 1) \
          FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
         crate::accounts::ACCOUNT_COLUMNS
     );
@@ -188,5 +186,23 @@ pub async fn resolve(
     let account = crate::accounts::account_at(&r, 9)?;
     let codes: i64 = r.try_get(20)?;
     let totp: i64 = r.try_get(21)?;
-    Ok(Some((session, account, codes != 0 || totp > 0)))
+    Ok(Some(Resolved {
+        session,
+        account,
+        has_second_factor: codes != 0 || totp > 0,
+        unread: r.try_get(22)?,
+    }))
+}
+
+/// A session with what every request needs about its account.
+#[derive(Clone, Debug)]
+pub struct Resolved {
+    /// The session.
+    pub session: Session,
+    /// Its account.
+    pub account: crate::accounts::Account,
+    /// A second factor is enrolled.
+    pub has_second_factor: bool,
+    /// Unread notifications in «Мои сообщения».
+    pub unread: i64,
 }

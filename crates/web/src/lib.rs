@@ -151,6 +151,14 @@ pub fn router(state: AppState) -> Router {
                     crate::upload::BODY_LIMIT,
                 )),
         )
+        .route("/messages", get(pages::messages::list))
+        .route("/messages/read-all", post(pages::messages::read_all))
+        .route("/messages/{id}", get(pages::messages::show))
+        .route("/messages/{id}/read", post(pages::messages::read))
+        .route(
+            "/settings/notifications",
+            get(pages::messages::settings).post(pages::messages::save_settings),
+        )
         .route("/support", get(pages::support::list))
         .route("/support/{id}", get(pages::support::show))
         .route(

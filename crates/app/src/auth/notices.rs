@@ -1,5 +1,7 @@
 //! Messages to people: codes and security notices, enqueued in the caller's transaction.
 
+use kabinet_domain::notify::{self as notify_rules, Category, Channel};
+use kabinet_store::notifications::{self, Notification};
 use kabinet_store::{Conn, accounts};
 use time::OffsetDateTime;
 
@@ -50,7 +52,84 @@ pub async fn send(
     Ok(())
 }
 
-/// A security notice to every confirmed contact of an account (cannot be turned off).
+/// A notification to a person (NTF-1 … NTF-3): an entry in «Мои сообщения» and a
+/// message to each confirmed contact whose channel is on for the category, all in the
+/// caller's transaction. Security notices reach every confirmed contact whatever the
+/// settings say.
+pub struct Notice<'a> {
+    /// The category.
+    pub category: Category,
+    /// The title's message key.
+    pub subject_key: &'a str,
+    /// The text's message key.
+    pub text_key: &'a str,
+    /// The variables of both.
+    pub args: &'a [(&'a str, &'a str)],
+    /// A local path to the object.
+    pub link: Option<String>,
+}
+
+/// Sends a [`Notice`] to an account; returns the notification's id.
+pub async fn notify(
+    conn: &mut Conn,
+    app: &App,
+    now: OffsetDateTime,
+    account_id: &str,
+    notice: &Notice<'_>,
+) -> Result<String, AppError> {
+    let subject = app.i18n.t(notice.subject_key);
+    let text = app.i18n.t_with(notice.text_key, notice.args);
+    let chosen = notifications::settings(conn, account_id).await?;
+    let on = |channel: Channel| {
+        let choice = chosen
+            .iter()
+            .find(|(c, ch, _)| c == notice.category.as_str() && ch == channel.as_str())
+            .map(|(_, _, on)| *on);
+        notify_rules::effective(notice.category, channel, choice)
+    };
+    let id = uuid::Uuid::now_v7().to_string();
+    notifications::insert(
+        conn,
+        &Notification {
+            id: id.clone(),
+            account_id: account_id.to_owned(),
+            category: notice.category.as_str().to_owned(),
+            title: subject.clone(),
+            text: text.clone(),
+            link: notice.link.clone(),
+            in_inbox: on(Channel::Inbox),
+            read_at: None,
+            created_at: now,
+        },
+    )
+    .await?;
+    let mandatory = notice.category.mandatory();
+    for (kind, value) in accounts::contacts(conn, account_id).await? {
+        let channel = if kind == "email" {
+            Channel::Email
+        } else {
+            Channel::Sms
+        };
+        if !(mandatory || on(channel)) {
+            continue;
+        }
+        let message = text_message(&kind, &value, subject.clone(), text.clone());
+        let payload = serde_json::to_value(&message)
+            .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+        kabinet_store::outbox::enqueue_for(
+            conn,
+            now,
+            message.kind(),
+            &payload,
+            app.settings.outbox_max_attempts,
+            Some(&id),
+        )
+        .await?;
+    }
+    Ok(id)
+}
+
+/// A security notice: every confirmed contact and «Мои сообщения» (cannot be turned off).
 pub async fn security_notice(
     conn: &mut Conn,
     app: &App,
@@ -60,16 +139,19 @@ pub async fn security_notice(
     text_key: &str,
     args: &[(&str, &str)],
 ) -> Result<(), AppError> {
-    let subject = app.i18n.t(subject_key);
-    let text = app.i18n.t_with(text_key, args);
-    for (kind, value) in accounts::contacts(conn, account_id).await? {
-        send(
-            conn,
-            app,
-            now,
-            &text_message(&kind, &value, subject.clone(), text.clone()),
-        )
-        .await?;
-    }
-    Ok(())
+    notify(
+        conn,
+        app,
+        now,
+        account_id,
+        &Notice {
+            category: Category::Security,
+            subject_key,
+            text_key,
+            args,
+            link: None,
+        },
+    )
+    .await
+    .map(|_| ())
 }

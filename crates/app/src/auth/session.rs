@@ -28,6 +28,8 @@ pub struct SignedIn {
     pub password_expired: bool,
     /// A second factor is enrolled.
     pub has_second_factor: bool,
+    /// Unread notifications in «Мои сообщения» (shown in the header).
+    pub unread: i64,
 }
 
 impl SignedIn {
@@ -114,7 +116,12 @@ pub async fn resolve_session(app: &App, token: &str) -> Result<Option<SignedIn>,
         .await
         .map_err(kabinet_store::StoreError::from)?;
     // One round trip: the session, its account and whether it has a second factor.
-    let Some((session, account, has_second_factor)) = sessions::resolve(&mut conn, &id).await?
+    let Some(sessions::Resolved {
+        session,
+        account,
+        has_second_factor,
+        unread,
+    }) = sessions::resolve(&mut conn, &id).await?
     else {
         return Ok(None);
     };
@@ -137,6 +144,7 @@ pub async fn resolve_session(app: &App, token: &str) -> Result<Option<SignedIn>,
         mfa_pending: session.mfa_pending,
         password_expired,
         has_second_factor,
+        unread,
     }))
 }
 

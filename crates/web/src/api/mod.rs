@@ -6,6 +6,7 @@ pub mod health;
 pub mod identity;
 pub mod json;
 pub mod mfa;
+pub mod notifications;
 pub mod profile;
 pub mod services;
 pub mod staff;
@@ -110,7 +111,13 @@ use crate::error::{Problem, ProblemField};
         support::staff_get,
         support::staff_answer,
         support::staff_attach,
-        support::staff_escalate
+        support::staff_escalate,
+        notifications::list,
+        notifications::get,
+        notifications::read,
+        notifications::read_all,
+        notifications::get_settings,
+        notifications::put_settings
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -219,6 +226,17 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/staff/accounts/{id}/block", post(staff::block))
         .route("/api/v1/staff/accounts/{id}/unblock", post(staff::unblock))
         .route("/api/v1/staff/audit", get(staff::audit))
+        .route("/api/v1/notifications", get(notifications::list))
+        .route(
+            "/api/v1/notifications/read-all",
+            post(notifications::read_all),
+        )
+        .route("/api/v1/notifications/{id}", get(notifications::get))
+        .route("/api/v1/notifications/{id}/read", post(notifications::read))
+        .route(
+            "/api/v1/me/notification-settings",
+            get(notifications::get_settings).put(notifications::put_settings),
+        )
         .route(
             "/api/v1/support/tickets",
             get(support::mine).post(support::create),

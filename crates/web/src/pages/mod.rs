@@ -7,6 +7,7 @@ pub mod assets;
 pub mod auth;
 pub mod home;
 pub mod identity;
+pub mod messages;
 pub mod mfa;
 pub mod profile;
 pub mod services;
@@ -26,6 +27,8 @@ pub struct Layout<'a> {
     pub demo: bool,
     /// When signed in: the CSRF token for the header's sign-out form.
     pub signed_in_csrf: Option<String>,
+    /// When signed in: unread notifications («Сообщения (3)» in the header).
+    pub unread: i64,
 }
 
 impl<'a> Layout<'a> {
@@ -35,6 +38,7 @@ impl<'a> Layout<'a> {
             t: &state.i18n,
             demo: state.app.settings.demo,
             signed_in_csrf: None,
+            unread: 0,
         }
     }
 
@@ -42,6 +46,7 @@ impl<'a> Layout<'a> {
     pub fn for_visit(state: &'a AppState, visit: &crate::session::Visit) -> Layout<'a> {
         Layout {
             signed_in_csrf: visit.signed_in.as_ref().map(|s| s.csrf_token.clone()),
+            unread: visit.signed_in.as_ref().map_or(0, |s| s.unread),
             ..Layout::new(state)
         }
     }

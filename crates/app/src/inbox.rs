@@ -1,0 +1,164 @@
+//! «Мои сообщения» and «Настройки → Уведомления» (NTF-2, NTF-3): the person's
+//! notifications, read state, delivery state per channel, and the channel chosen for
+//! each category.
+
+use kabinet_domain::access::Action;
+use kabinet_domain::notify::{self as rules, Category, Channel};
+use kabinet_store::notifications::{self as store, Delivery, Notification};
+use serde_json::json;
+
+use crate::auth::{SignedIn, audit_event};
+use crate::{App, AppError, Ctx, FieldError};
+
+fn category(name: Option<&str>) -> Result<Option<Category>, AppError> {
+    match name.filter(|n| !n.is_empty()) {
+        None => Ok(None),
+        Some(n) => Category::parse(n).map(Some).ok_or_else(|| {
+            AppError::Validation(vec![FieldError::new("category", "notify-category-unknown")])
+        }),
+    }
+}
+
+/// A page of the person's notifications, newest first, and how many match.
+pub async fn list(
+    app: &App,
+    who: &SignedIn,
+    unread_only: bool,
+    category_name: Option<&str>,
+    page: i64,
+    per_page: i64,
+) -> Result<(Vec<Notification>, i64), AppError> {
+    who.authorize(Action::UseOwnNotifications)?;
+    let category = category(category_name)?;
+    let per_page = per_page.clamp(1, 100);
+    let mut conn = app.store.acquire().await?;
+    Ok(store::inbox(
+        &mut conn,
+        &who.account.id,
+        unread_only,
+        category.map(Category::as_str),
+        per_page,
+        (page.max(1) - 1) * per_page,
+    )
+    .await?)
+}
+
+/// One notification with the state of its deliveries (NTF-5 made visible).
+pub async fn get(
+    app: &App,
+    who: &SignedIn,
+    id: &str,
+) -> Result<(Notification, Vec<Delivery>), AppError> {
+    who.authorize(Action::UseOwnNotifications)?;
+    let mut conn = app.store.acquire().await?;
+    let n = store::get(&mut conn, &who.account.id, id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let d = store::deliveries(&mut conn, id).await?;
+    Ok((n, d))
+}
+
+/// Marks one notification read.
+pub async fn mark_read(app: &App, who: &SignedIn, id: &str) -> Result<(), AppError> {
+    who.authorize(Action::UseOwnNotifications)?;
+    let mut conn = app.store.acquire().await?;
+    if store::mark_read(&mut conn, &who.account.id, id, app.clock.now()).await? {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// «Отметить все прочитанными» (of one category, if given); returns how many.
+pub async fn mark_all_read(
+    app: &App,
+    who: &SignedIn,
+    category_name: Option<&str>,
+) -> Result<u64, AppError> {
+    who.authorize(Action::UseOwnNotifications)?;
+    let category = category(category_name)?;
+    let mut conn = app.store.acquire().await?;
+    Ok(store::mark_all_read(
+        &mut conn,
+        &who.account.id,
+        category.map(Category::as_str),
+        app.clock.now(),
+    )
+    .await?)
+}
+
+/// A category's channels: `(channel, on, locked)` — locked when it cannot be turned off.
+pub type Row = (Category, Vec<(Channel, bool, bool)>);
+
+/// The effective settings of every category and channel.
+pub async fn settings(app: &App, who: &SignedIn) -> Result<Vec<Row>, AppError> {
+    who.authorize(Action::UseOwnNotifications)?;
+    let mut conn = app.store.acquire().await?;
+    let chosen = store::settings(&mut conn, &who.account.id).await?;
+    Ok(effective(&chosen))
+}
+
+fn effective(chosen: &[(String, String, bool)]) -> Vec<Row> {
+    Category::ALL
+        .into_iter()
+        .map(|c| {
+            let channels = Channel::ALL
+                .into_iter()
+                .map(|ch| {
+                    let choice = chosen
+                        .iter()
+                        .find(|(cat, chan, _)| cat == c.as_str() && chan == ch.as_str())
+                        .map(|(_, _, on)| *on);
+                    let locked = c.mandatory() && ch != Channel::Sms;
+                    (ch, rules::effective(c, ch, choice), locked)
+                })
+                .collect();
+            (c, channels)
+        })
+        .collect()
+}
+
+/// Saves choices `(category, channel, on)`; unknown names are refused with the field
+/// named (`categories.<category>.<channel>`); the mandatory ones stay on. Returns the
+/// effective settings.
+pub async fn save_settings(
+    app: &App,
+    ctx: &Ctx,
+    who: &SignedIn,
+    choices: &[(String, String, bool)],
+) -> Result<Vec<Row>, AppError> {
+    who.authorize(Action::UseOwnNotifications)?;
+    let mut errors = Vec::new();
+    let mut parsed = Vec::new();
+    for (cat, chan, on) in choices {
+        match (Category::parse(cat), Channel::parse(chan)) {
+            (Some(c), Some(ch)) => parsed.push((c, ch, *on)),
+            _ => errors.push(FieldError::new(
+                format!("categories.{cat}.{chan}"),
+                "notify-setting-unknown",
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    for (c, ch, on) in &parsed {
+        let on = *on || (c.mandatory() && *ch != Channel::Sms);
+        store::put_setting(&mut tx, &who.account.id, c.as_str(), ch.as_str(), on).await?;
+    }
+    let chosen = store::settings(&mut tx, &who.account.id).await?;
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        "notifications.settings_changed",
+        &format!("account:{}", who.account.id),
+        json!({ "changed": parsed.len() }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(effective(&chosen))
+}

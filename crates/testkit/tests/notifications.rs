@@ -1,0 +1,165 @@
+//! Notifications on both backends (NTF-1 … NTF-3): events land in «Мои сообщения» with
+//! their category and link, preferences per category and channel are honoured,
+//! security cannot be turned off, read state, delivery state per channel, the pages.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::time::Duration;
+
+use kabinet_testkit::people::{User, register_user, staff_user};
+use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use serde_json::{Value, json};
+
+async fn spawn(backend: TestBackend, smtp: &MailServer) -> TestApp {
+    let app = TestApp::spawn_with(
+        backend,
+        TestOptions {
+            worker: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_WORKER_POLL_MS".into(), "50".into()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        },
+    )
+    .await;
+    kabinet_app::catalog::import_demo(&app.app).await.unwrap();
+    app
+}
+
+async fn filed(u: &User) -> String {
+    let res = u
+        .post(
+            "/api/v1/applications",
+            json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": "Когда будет готова справка?" } }),
+        )
+        .await;
+    let id = res.json::<Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        u.post(&format!("/api/v1/applications/{id}/submit"), json!({}))
+            .await
+            .status(),
+        200
+    );
+    id
+}
+
+/// The deliveries of a notification once the worker has had its turn.
+async fn deliveries(u: &User, id: &str) -> Vec<Value> {
+    for _ in 0..100 {
+        let d = u.json(&format!("/api/v1/notifications/{id}")).await;
+        let list = d["deliveries"].as_array().unwrap().clone();
+        if list.iter().all(|x| x["status"] != "queued") {
+            return list;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("deliveries still queued");
+}
+
+backend_test! {
+    async fn events_reach_the_inbox_and_the_chosen_channels(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp).await;
+        let u = register_user(&app, &smtp, "citizen@example.ru").await;
+        let other = register_user(&app, &smtp, "other@example.ru").await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+
+        // Submitting: «Заявление принято» in the inbox, with its category and link, and by mail.
+        let id = filed(&u).await;
+        let unread = u.json("/api/v1/notifications?unread=true").await;
+        let first = unread["items"].as_array().unwrap().iter().find(|n| n["category"] == "application_status").unwrap().clone();
+        assert_eq!(first["title"], "Заявление принято");
+        assert_eq!(first["link"], format!("/applications/{id}"));
+        assert_eq!(first["read"], false);
+        let nid = first["id"].as_str().unwrap().to_owned();
+        let sent = deliveries(&u, &nid).await;
+        assert_eq!(sent.len(), 1);
+        assert_eq!((sent[0]["channel"].as_str().unwrap(), sent[0]["status"].as_str().unwrap()), ("email", "sent"));
+        let page = u.get("/applications").await.text().await.unwrap();
+        assert!(page.contains("class=\"badge\""), "the unread count is in the header");
+
+        // Someone else's notification does not exist for them.
+        assert_eq!(other.get(&format!("/api/v1/notifications/{nid}")).await.status(), 404);
+        assert_eq!(other.post(&format!("/api/v1/notifications/{nid}/read"), json!({})).await.status(), 404);
+        assert_eq!(u.post(&format!("/api/v1/notifications/{nid}/read"), json!({})).await.status(), 204);
+        let after = u.json("/api/v1/notifications?unread=true").await;
+        assert!(after["items"].as_array().unwrap().iter().all(|n| n["id"] != nid.as_str()));
+
+        // E-mail off for application statuses: the next change is in the inbox only.
+        let settings = u.json("/api/v1/me/notification-settings").await;
+        assert_eq!(settings["categories"]["application_status"], json!({ "inbox": true, "email": true, "sms": false }));
+        assert_eq!(settings["categories"]["news"]["email"], false);
+        let res = u.c.put(app.url("/api/v1/me/notification-settings")).header("X-CSRF-Token", &u.csrf)
+            .json(&json!({ "categories": { "application_status": { "email": false }, "weather": { "email": true } } })).send().await.unwrap();
+        assert_eq!(res.status(), 422, "unknown categories are refused, nothing saved");
+        assert_eq!(u.json("/api/v1/me/notification-settings").await["categories"]["application_status"]["email"], true);
+        let res = u.c.put(app.url("/api/v1/me/notification-settings")).header("X-CSRF-Token", &u.csrf)
+            .json(&json!({ "categories": { "application_status": { "email": false }, "security": { "email": false, "inbox": false } } })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let effective: Value = res.json().await.unwrap();
+        assert_eq!(effective["categories"]["application_status"]["email"], false);
+        assert_eq!(effective["categories"]["security"]["email"], true, "security cannot be turned off");
+        assert_eq!(effective["categories"]["security"]["inbox"], true);
+        let res = op.post(&format!("/api/v1/staff/applications/{id}/transition"), json!({ "to": "in_progress", "reason": "" })).await;
+        assert_eq!(res.status(), 200);
+        let moved = u.json("/api/v1/notifications?unread=true&category=application_status").await;
+        let moved = moved["items"][0].clone();
+        assert_eq!(moved["title"], "Статус заявления изменился");
+        assert!(deliveries(&u, moved["id"].as_str().unwrap()).await.is_empty(), "no e-mail when it is off");
+
+        // A security event still reaches the confirmed e-mail.
+        let res = u.post("/api/v1/me/password", json!({ "current_password": kabinet_testkit::people::PASSWORD, "new_password": "совсем другой пароль для входа" })).await;
+        assert_eq!(res.status(), 204);
+        let csrf = kabinet_testkit::people::csrf_of(&app, &u.c).await;
+        let u = User { csrf, ..u };
+        let security = u.json("/api/v1/notifications?category=security").await;
+        let sid = security["items"][0]["id"].as_str().unwrap().to_owned();
+        let sent = deliveries(&u, &sid).await;
+        assert!(sent.iter().any(|d| d["channel"] == "email" && d["status"] == "sent"));
+
+        // «Отметить все прочитанными»; filters are checked.
+        assert_eq!(u.get("/api/v1/notifications?category=weather").await.status(), 422);
+        let marked = u.post("/api/v1/notifications/read-all", json!({})).await.json::<Value>().await.unwrap();
+        assert!(marked["marked"].as_u64().unwrap() >= 2);
+        assert_eq!(u.json("/api/v1/notifications?unread=true").await["total"], 0);
+    }
+}
+
+backend_test! {
+    async fn the_pages_without_javascript(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp).await;
+        let u = register_user(&app, &smtp, "citizen@example.ru").await;
+        let id = filed(&u).await;
+        let page = u.get("/messages").await.text().await.unwrap();
+        assert!(page.contains("Заявление принято") && page.contains("Статус заявлений") && page.contains("новое"));
+        // «Открыть» marks it read and goes to the application.
+        let n = u.json("/api/v1/notifications?category=application_status").await;
+        let nid = n["items"][0]["id"].as_str().unwrap().to_owned();
+        let res = u.c.post(app.url(&format!("/messages/{nid}/read"))).form(&[("csrf_token", u.csrf.as_str()), ("next", &format!("/applications/{id}"))]).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], format!("/applications/{id}").as_str());
+        assert_eq!(u.json(&format!("/api/v1/notifications/{nid}")).await["read"], true);
+        let res = u.c.post(app.url(&format!("/messages/{nid}/read"))).form(&[("csrf_token", u.csrf.as_str()), ("next", "https://evil.example/")]).send().await.unwrap();
+        assert_eq!(res.headers()["location"], "/messages", "never an open redirect");
+        let detail = u.get(&format!("/messages/{nid}")).await.text().await.unwrap();
+        assert!(detail.contains("Электронная почта"));
+
+        // Settings: the grid; unticking saves off, security stays on.
+        let settings = u.get("/settings/notifications").await.text().await.unwrap();
+        assert!(settings.contains("name=\"application_status.email\"") && settings.contains("disabled"));
+        let mut form: Vec<(String, String)> = vec![("csrf_token".into(), u.csrf.clone())];
+        form.push(("application_status.inbox".into(), "on".into()));
+        let res = u.c.post(app.url("/settings/notifications")).form(&form).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        let s = u.json("/api/v1/me/notification-settings").await;
+        assert_eq!(s["categories"]["application_status"], json!({ "inbox": true, "email": false, "sms": false }));
+        assert_eq!(s["categories"]["security"]["email"], true);
+        assert_eq!(s["categories"]["support"]["inbox"], false);
+    }
+}

@@ -1,0 +1,366 @@
+//! «Мои сообщения» (NTF-2) and «Настройки → Уведомления» (NTF-3), without JavaScript.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::Response;
+use kabinet_app::{AppError, inbox};
+use kabinet_domain::notify::{Category, Channel};
+
+use super::Layout;
+use super::auth::{respond, see_other};
+use crate::api::notifications::delivery_status;
+use crate::session::Visit;
+use crate::{AppState, WebError, format};
+
+/// A notification as shown.
+pub struct Row {
+    /// Id.
+    pub id: String,
+    /// Date and time.
+    pub at: String,
+    /// Category (Russian).
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// Text.
+    pub text: String,
+    /// Link to the object.
+    pub link: Option<String>,
+    /// Read.
+    pub read: bool,
+}
+
+/// A category choice.
+pub struct Choice {
+    /// Value.
+    pub value: String,
+    /// Label.
+    pub label: String,
+    /// Selected.
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "messages.html")]
+struct ListPage<'a> {
+    l: Layout<'a>,
+    csrf: String,
+    rows: Vec<Row>,
+    categories: Vec<Choice>,
+    category: String,
+    total: i64,
+    prev: Option<String>,
+    next: Option<String>,
+}
+
+/// `?category=&page=`
+#[derive(serde::Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    category: Option<String>,
+    #[serde(default)]
+    page: Option<i64>,
+}
+
+fn category_label(state: &AppState, c: &str) -> String {
+    state
+        .i18n
+        .t(&format!("notify-category-{}", c.replace('_', "-")))
+}
+
+/// `GET /messages`
+pub async fn list(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(q): Query<ListQuery>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    const PER_PAGE: i64 = 30;
+    let page = q.page.unwrap_or(1).max(1);
+    let category = q.category.clone().filter(|c| !c.is_empty());
+    let (items, total) =
+        match inbox::list(&state.app, who, false, category.as_deref(), page, PER_PAGE).await {
+            Ok(v) => v,
+            Err(e) => return WebError::from(e).page_response(),
+        };
+    let rows = items
+        .into_iter()
+        .map(|n| Row {
+            at: format::datetime(n.created_at),
+            category: category_label(&state, &n.category),
+            read: n.read_at.is_some(),
+            id: n.id,
+            title: n.title,
+            text: n.text,
+            link: n.link,
+        })
+        .collect();
+    let current = category.clone().unwrap_or_default();
+    let categories = std::iter::once((String::new(), state.i18n.t("messages-all")))
+        .chain(
+            Category::ALL
+                .iter()
+                .map(|c| (c.as_str().to_owned(), category_label(&state, c.as_str()))),
+        )
+        .map(|(value, label)| Choice {
+            selected: value == current,
+            value,
+            label,
+        })
+        .collect();
+    let link = |p: i64| {
+        format!(
+            "/messages?page={p}{}",
+            category
+                .as_deref()
+                .map(|c| format!("&category={}", format::percent_encode(c)))
+                .unwrap_or_default()
+        )
+    };
+    let view = ListPage {
+        l: Layout::for_visit(&state, &visit),
+        csrf: who.csrf_token.clone(),
+        rows,
+        categories,
+        category: current,
+        total,
+        prev: (page > 1).then(|| link(page - 1)),
+        next: (page * PER_PAGE < total).then(|| link(page + 1)),
+    };
+    respond(StatusCode::OK, &view, None)
+}
+
+/// A delivery as shown.
+pub struct DeliveryRow {
+    /// Channel (Russian).
+    pub channel: String,
+    /// State (Russian).
+    pub status: String,
+    /// Attempts.
+    pub attempts: i64,
+    /// The last error.
+    pub error: String,
+}
+
+#[derive(Template)]
+#[template(path = "message.html")]
+struct DetailPage<'a> {
+    l: Layout<'a>,
+    csrf: String,
+    row: Row,
+    deliveries: Vec<DeliveryRow>,
+}
+
+/// `GET /messages/{id}`: the message and where it went.
+pub async fn show(State(state): State<AppState>, visit: Visit, Path(id): Path<String>) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    let (n, d) = match inbox::get(&state.app, who, &id).await {
+        Ok(v) => v,
+        Err(e) => return WebError::from(e).page_response(),
+    };
+    let t = |k: &str| state.i18n.t(k);
+    let view = DetailPage {
+        l: Layout::for_visit(&state, &visit),
+        csrf: who.csrf_token.clone(),
+        row: Row {
+            at: format::datetime(n.created_at),
+            category: category_label(&state, &n.category),
+            read: n.read_at.is_some(),
+            id: n.id,
+            title: n.title,
+            text: n.text,
+            link: n.link,
+        },
+        deliveries: d
+            .into_iter()
+            .map(|(kind, status, attempts, error, _)| DeliveryRow {
+                channel: t(&format!("messages-channel-{kind}")),
+                status: t(&format!("messages-delivery-{}", delivery_status(&status))),
+                attempts,
+                error: error.unwrap_or_default(),
+            })
+            .collect(),
+    };
+    respond(StatusCode::OK, &view, None)
+}
+
+fn csrf_ok(visit: &Visit, form: &HashMap<String, String>) -> bool {
+    visit.form_csrf_ok(form.get("csrf_token").map_or("", String::as_str))
+}
+
+/// `POST /messages/{id}/read`: marks it read; «Открыть» then goes to the object.
+pub async fn read(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !csrf_ok(&visit, &form) {
+        return WebError::from(AppError::Refused("auth-csrf")).page_response();
+    }
+    match inbox::mark_read(&state.app, who, &id).await {
+        Ok(()) => {
+            let to = form
+                .get("next")
+                .filter(|n| n.starts_with('/') && !n.starts_with("//"))
+                .cloned()
+                .unwrap_or_else(|| "/messages".to_owned());
+            see_other(&to, None)
+        }
+        Err(e) => WebError::from(e).page_response(),
+    }
+}
+
+/// `POST /messages/read-all`
+pub async fn read_all(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !csrf_ok(&visit, &form) {
+        return WebError::from(AppError::Refused("auth-csrf")).page_response();
+    }
+    let category = form.get("category").map(String::as_str);
+    match inbox::mark_all_read(&state.app, who, category).await {
+        Ok(_) => see_other("/messages", None),
+        Err(e) => WebError::from(e).page_response(),
+    }
+}
+
+/// A settings cell.
+pub struct Cell {
+    /// Field name `<category>.<channel>`.
+    pub name: String,
+    /// Accessible label.
+    pub label: String,
+    /// On.
+    pub on: bool,
+    /// Cannot be turned off.
+    pub locked: bool,
+}
+
+/// A settings row.
+pub struct SettingsRow {
+    /// Category label.
+    pub category: String,
+    /// One cell per channel.
+    pub cells: Vec<Cell>,
+}
+
+#[derive(Template)]
+#[template(path = "notification_settings.html")]
+struct SettingsPage<'a> {
+    l: Layout<'a>,
+    csrf: String,
+    channels: Vec<String>,
+    rows: Vec<SettingsRow>,
+    saved: bool,
+}
+
+fn settings_page(state: &AppState, visit: &Visit, rows: Vec<inbox::Row>, saved: bool) -> Response {
+    let csrf = visit
+        .signed_in
+        .as_ref()
+        .map(|w| w.csrf_token.clone())
+        .unwrap_or_default();
+    let t = |k: &str| state.i18n.t(k);
+    let view = SettingsPage {
+        l: Layout::for_visit(state, visit),
+        csrf,
+        channels: Channel::ALL
+            .iter()
+            .map(|c| t(&format!("messages-channel-{}", c.as_str())))
+            .collect(),
+        rows: rows
+            .into_iter()
+            .map(|(c, cells)| {
+                let category = category_label(state, c.as_str());
+                SettingsRow {
+                    cells: cells
+                        .into_iter()
+                        .map(|(ch, on, locked)| Cell {
+                            name: format!("{}.{}", c.as_str(), ch.as_str()),
+                            label: format!(
+                                "{category}: {}",
+                                t(&format!("messages-channel-{}", ch.as_str()))
+                            ),
+                            on,
+                            locked,
+                        })
+                        .collect(),
+                    category,
+                }
+            })
+            .collect(),
+        saved,
+    };
+    respond(StatusCode::OK, &view, None)
+}
+
+/// `?saved=1`
+#[derive(serde::Deserialize, Default)]
+pub struct SavedQuery {
+    #[serde(default)]
+    saved: Option<String>,
+}
+
+/// `GET /settings/notifications`
+pub async fn settings(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(q): Query<SavedQuery>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    match inbox::settings(&state.app, who).await {
+        Ok(rows) => settings_page(&state, &visit, rows, q.saved.is_some()),
+        Err(e) => WebError::from(e).page_response(),
+    }
+}
+
+/// `POST /settings/notifications`: every checkbox of the grid (an unticked one is
+/// absent from the form, so every category and channel is saved).
+pub async fn save_settings(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !csrf_ok(&visit, &form) {
+        return WebError::from(AppError::Refused("auth-csrf")).page_response();
+    }
+    let choices: Vec<(String, String, bool)> = Category::ALL
+        .iter()
+        .flat_map(|c| {
+            Channel::ALL.iter().map(|ch| {
+                let name = format!("{}.{}", c.as_str(), ch.as_str());
+                (
+                    c.as_str().to_owned(),
+                    ch.as_str().to_owned(),
+                    form.contains_key(&name),
+                )
+            })
+        })
+        .collect();
+    match inbox::save_settings(&state.app, &visit.ctx, who, &choices).await {
+        Ok(_) => see_other("/settings/notifications?saved=1", None),
+        Err(e) => WebError::from(e).page_response(),
+    }
+}
