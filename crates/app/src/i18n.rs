@@ -81,9 +81,49 @@ impl I18n {
         let text = self.bundle.format_pattern(pattern, args, &mut errors);
         if !errors.is_empty() {
             tracing::error!(key, ?errors, "message could not be formatted");
+            // A template and its call disagree (a variable missing): loud in tests.
+            debug_assert!(errors.is_empty(), "message {key}: {errors:?}");
         }
         text.into_owned()
     }
+
+    /// The errors formatting `key` with `args` gives (empty when it renders cleanly).
+    pub fn check(&self, key: &str, args: &[(&str, &str)]) -> Vec<String> {
+        let Some(pattern) = self.bundle.get_message(key).and_then(|m| m.value()) else {
+            return vec![format!("{key}: missing")];
+        };
+        let mut fluent_args = FluentArgs::new();
+        for (name, value) in args {
+            fluent_args.set(*name, FluentValue::from(*value));
+        }
+        let mut errors = Vec::new();
+        let _ = self
+            .bundle
+            .format_pattern(pattern, Some(&fluent_args), &mut errors);
+        errors.iter().map(|e| format!("{key}: {e}")).collect()
+    }
+}
+
+/// Every message key of the catalog files with the variables its text uses.
+pub fn templates() -> Vec<(String, Vec<String>)> {
+    let mut out = Vec::new();
+    for (_, source) in RU {
+        for line in source.lines() {
+            let Some((key, value)) = line.split_once(" = ") else {
+                continue;
+            };
+            if key.starts_with('#') || key.starts_with(' ') {
+                continue;
+            }
+            let vars = value
+                .split("{ $")
+                .skip(1)
+                .filter_map(|rest| rest.split_once(" }").map(|(v, _)| v.to_owned()))
+                .collect();
+            out.push((key.to_owned(), vars));
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -124,6 +164,55 @@ mod tests {
         }
         for key in kabinet_domain::form::MESSAGE_KEYS {
             assert!(i18n.has(key), "locales/ru/catalog.ftl lacks {key}");
+        }
+    }
+
+    /// Every notice template renders with example data for the variables it names,
+    /// and every call of a notice in the code passes what its template needs.
+    #[test]
+    fn every_notice_template_renders_with_example_data() {
+        let i18n = I18n::russian().unwrap();
+        let templates = templates();
+        let notices: Vec<_> = templates
+            .iter()
+            .filter(|(k, _)| k.starts_with("notice-"))
+            .collect();
+        assert!(notices.len() > 30, "{}", notices.len());
+        for (key, vars) in notices {
+            let args: Vec<(&str, &str)> = vars.iter().map(|v| (v.as_str(), "пример")).collect();
+            assert_eq!(i18n.check(key, &args), Vec::<String>::new());
+            if !vars.is_empty() {
+                assert!(
+                    !i18n.check(key, &[]).is_empty(),
+                    "{key}: a missing variable must be reported"
+                );
+            }
+        }
+        // What the code passes to each notice (the contract with the templates).
+        let calls: &[(&str, &[&str])] = &[
+            (
+                "notice-application-submitted-message",
+                &["number", "title", "date"],
+            ),
+            (
+                "notice-application-moved-message",
+                &["number", "status", "reason"],
+            ),
+            ("notice-application-comment-message", &["number"]),
+            ("notice-application-assigned-message", &["number"]),
+            ("notice-application-overdue-message", &["number", "due"]),
+            ("notice-staff-role-message", &["role"]),
+            ("notice-ticket-created-message", &["number"]),
+            ("notice-ticket-answered-message", &["number"]),
+            (
+                "notice-ticket-answered-visitor-message",
+                &["number", "text"],
+            ),
+            ("notice-ticket-escalated-message", &["number", "reason"]),
+        ];
+        for (key, vars) in calls {
+            let args: Vec<(&str, &str)> = vars.iter().map(|v| (*v, "пример")).collect();
+            assert_eq!(i18n.check(key, &args), Vec::<String>::new(), "{key}");
         }
     }
 

@@ -162,3 +162,54 @@ pub async fn save_settings(
     tx.commit().await?;
     Ok(effective(&chosen))
 }
+
+/// The token of a one-click unsubscribe link (RFC 8058): which account and category,
+/// and a keyed hash of both so that nobody can forge one for somebody else.
+pub fn unsubscribe_token(app: &App, account_id: &str, category: Category) -> String {
+    let mac = app.keys.index(
+        "unsubscribe",
+        &format!("{account_id}:{}", category.as_str()),
+    );
+    format!("{account_id}.{}.{mac}", category.as_str())
+}
+
+/// What a token says, if it is genuine.
+pub fn read_unsubscribe_token(app: &App, token: &str) -> Option<(String, Category)> {
+    let mut parts = token.splitn(3, '.');
+    let (account, category, mac) = (parts.next()?, parts.next()?, parts.next()?);
+    let category = Category::parse(category)?;
+    let expected = unsubscribe_token(app, account, category);
+    let given = format!("{account}.{}.{mac}", category.as_str());
+    crate::auth::csrf_matches(&expected, &given).then(|| (account.to_owned(), category))
+}
+
+/// Turns e-mail off for the token's category (mandatory categories cannot be turned
+/// off); returns the category.
+pub async fn unsubscribe(app: &App, ctx: &Ctx, token: &str) -> Result<Category, AppError> {
+    let (account, category) = read_unsubscribe_token(app, token).ok_or(AppError::NotFound)?;
+    if category.mandatory() {
+        return Err(AppError::Conflict("notify-security-mandatory"));
+    }
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    store::put_setting(
+        &mut tx,
+        &account,
+        category.as_str(),
+        Channel::Email.as_str(),
+        false,
+    )
+    .await?;
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &format!("account:{account}"),
+        "notifications.unsubscribed",
+        &format!("account:{account}"),
+        json!({ "category": category.as_str(), "channel": "email" }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(category)
+}

@@ -31,6 +31,7 @@ pub async fn send_test_message(app: &App, ctx: &Ctx, target: TestTarget) -> Resu
                 text: "Это проверочное письмо личного кабинета. Отвечать на него не нужно."
                     .to_owned(),
                 html: None,
+                unsubscribe: None,
             }
         }
         TestTarget::Phone(raw) => {

@@ -67,8 +67,30 @@ fn decode_quoted_printable(text: &str) -> Vec<u8> {
 }
 
 impl ReceivedMail {
-    /// The decoded text of a single-part message (base64 and quoted-printable handled).
+    /// The decoded plain text of a message: the whole body of a single-part one, the
+    /// `text/plain` part of a multipart one (base64 and quoted-printable handled).
     pub fn body_text(&self) -> String {
+        let content_type = self.header("Content-Type").unwrap_or_default();
+        if let Some(boundary) = content_type
+            .split(';')
+            .find_map(|p| p.trim().strip_prefix("boundary="))
+        {
+            let boundary = format!("--{}", boundary.trim_matches('"'));
+            for part in self.data.split(boundary.as_str()).skip(1) {
+                let part = ReceivedMail {
+                    from: String::new(),
+                    to: Vec::new(),
+                    data: part.trim_start_matches("\r\n").to_owned(),
+                };
+                if part
+                    .header("Content-Type")
+                    .is_some_and(|t| t.starts_with("text/plain"))
+                {
+                    return part.body_text();
+                }
+            }
+            return String::new();
+        }
         let body = self.data.split_once("\r\n\r\n").map_or("", |(_, b)| b);
         let encoding = self
             .header("Content-Transfer-Encoding")

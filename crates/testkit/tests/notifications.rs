@@ -17,6 +17,10 @@ async fn spawn(backend: TestBackend, smtp: &MailServer) -> TestApp {
             env: vec![
                 ("KABINET_SMTP_URL".into(), smtp.url()),
                 ("KABINET_WORKER_POLL_MS".into(), "50".into()),
+                (
+                    "KABINET_PUBLIC_URL".into(),
+                    "https://portal.example.ru".into(),
+                ),
                 ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
                 ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
             ],
@@ -161,5 +165,48 @@ backend_test! {
         assert_eq!(s["categories"]["application_status"], json!({ "inbox": true, "email": false, "sms": false }));
         assert_eq!(s["categories"]["security"]["email"], true);
         assert_eq!(s["categories"]["support"]["inbox"], false);
+    }
+}
+
+backend_test! {
+    async fn mail_has_both_parts_and_a_one_click_unsubscribe(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp).await;
+        let u = register_user(&app, &smtp, "citizen@example.ru").await;
+        let seen = smtp.messages().len();
+        let id = filed(&u).await;
+        let mail = smtp.find_after(seen, |m| m.to == ["citizen@example.ru"] && m.data.contains("List-Unsubscribe")).await;
+        assert!(mail.data.contains("multipart/alternative"), "a plain-text and an HTML part");
+        assert!(mail.data.contains("text/html"));
+        assert_eq!(mail.header("List-Unsubscribe-Post").as_deref(), Some("List-Unsubscribe=One-Click"));
+        let header = mail.header("List-Unsubscribe").unwrap();
+        let url = header.trim_start_matches('<').trim_end_matches('>').to_owned();
+        assert!(url.starts_with("https://portal.example.ru/unsubscribe?t="), "{url}");
+        assert!(mail.body_text().contains(&format!("https://portal.example.ru/applications/{id}")), "an absolute link: {}", mail.body_text());
+        let path = url.trim_start_matches("https://portal.example.ru");
+
+        // A forged or altered token does nothing.
+        let forged = format!("{}0", path);
+        let anon = kabinet_testkit::people::client();
+        let res = anon.post(app.url(&forged)).header("content-type", "application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click").send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        // GET only asks; the one-click POST (no session, no cookie) turns e-mail off.
+        let res = anon.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(u.json("/api/v1/me/notification-settings").await["categories"]["application_status"]["email"], true);
+        let res = anon.post(app.url(path)).header("content-type", "application/x-www-form-urlencoded").body("List-Unsubscribe=One-Click").send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(u.json("/api/v1/me/notification-settings").await["categories"]["application_status"]["email"], false);
+
+        // Security mail has no unsubscribe, and its token would not work anyway.
+        let seen = smtp.messages().len();
+        let res = u.post("/api/v1/me/password", json!({ "current_password": kabinet_testkit::people::PASSWORD, "new_password": "совсем другой пароль для входа" })).await;
+        assert_eq!(res.status(), 204);
+        let mail = smtp.find_after(seen, |m| m.to == ["citizen@example.ru"]).await;
+        assert!(mail.header("List-Unsubscribe").is_none());
+        let account = u.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+        let token = kabinet_app::inbox::unsubscribe_token(&app.app, &account, kabinet_domain::notify::Category::Security);
+        let res = anon.post(app.url(&format!("/unsubscribe?t={token}"))).send().await.unwrap();
+        assert_eq!(res.status(), 409);
     }
 }

@@ -151,6 +151,10 @@ pub fn router(state: AppState) -> Router {
                     crate::upload::BODY_LIMIT,
                 )),
         )
+        .route(
+            "/unsubscribe",
+            get(pages::messages::unsubscribe_page).post(pages::messages::unsubscribe),
+        )
         .route("/messages", get(pages::messages::list))
         .route("/messages/read-all", post(pages::messages::read_all))
         .route("/messages/{id}", get(pages::messages::show))

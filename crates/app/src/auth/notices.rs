@@ -17,6 +17,7 @@ pub fn code_message(app: &App, kind: &str, to: &str, code: &str) -> Message {
             subject: app.i18n.t("code-subject"),
             text,
             html: None,
+            unsubscribe: None,
         },
         _ => Message::Sms {
             to: to.to_owned(),
@@ -33,6 +34,7 @@ pub fn text_message(kind: &str, to: &str, subject: String, text: String) -> Mess
             subject,
             text,
             html: None,
+            unsubscribe: None,
         },
         _ => Message::Sms {
             to: to.to_owned(),
@@ -104,6 +106,11 @@ pub async fn notify(
     )
     .await?;
     let mandatory = notice.category.mandatory();
+    // Links in messages must be absolute: only when the public address is known.
+    let link = match (&app.settings.public_url, &notice.link) {
+        (Some(base), Some(path)) => Some(format!("{}{path}", base.trim_end_matches('/'))),
+        _ => None,
+    };
     for (kind, value) in accounts::contacts(conn, account_id).await? {
         let channel = if kind == "email" {
             Channel::Email
@@ -113,7 +120,26 @@ pub async fn notify(
         if !(mandatory || on(channel)) {
             continue;
         }
-        let message = text_message(&kind, &value, subject.clone(), text.clone());
+        let message = match channel {
+            Channel::Email => Message::Email {
+                to: value.clone(),
+                subject: subject.clone(),
+                text: with_link(&text, link.as_deref()),
+                html: Some(html_body(&subject, &text, link.as_deref())),
+                unsubscribe: match (&app.settings.public_url, mandatory) {
+                    (Some(base), false) => Some(format!(
+                        "{}/unsubscribe?t={}",
+                        base.trim_end_matches('/'),
+                        crate::inbox::unsubscribe_token(app, account_id, notice.category)
+                    )),
+                    _ => None,
+                },
+            },
+            _ => Message::Sms {
+                to: value.clone(),
+                text: sms_text(&subject, &text),
+            },
+        };
         let payload = serde_json::to_value(&message)
             .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
         kabinet_store::outbox::enqueue_for(
@@ -154,4 +180,51 @@ pub async fn security_notice(
     )
     .await
     .map(|_| ())
+}
+
+fn with_link(text: &str, link: Option<&str>) -> String {
+    match link {
+        Some(l) => format!("{text}\n\n{l}"),
+        None => text.to_owned(),
+    }
+}
+
+fn escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// The HTML part of a notice: the title, the text and a link to the object.
+fn html_body(subject: &str, text: &str, link: Option<&str>) -> String {
+    let link = link
+        .map(|l| {
+            format!(
+                "<p><a href=\"{}\">Открыть в личном кабинете</a></p>",
+                escape(l)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<!DOCTYPE html><html lang=\"ru\"><head><meta charset=\"utf-8\"><title>{}</title></head>\
+         <body><h1 style=\"font-size:20px\">{}</h1><p>{}</p>{link}</body></html>",
+        escape(subject),
+        escape(subject),
+        escape(text).replace('\n', "<br>")
+    )
+}
+
+/// An SMS within one 70-character Cyrillic segment where possible: the text when it
+/// fits, else the title with a pointer to the portal.
+fn sms_text(subject: &str, text: &str) -> String {
+    if text.chars().count() <= 70 {
+        return text.to_owned();
+    }
+    let short = format!("{subject}. Подробности в личном кабинете");
+    if short.chars().count() <= 70 {
+        short
+    } else {
+        subject.chars().take(70).collect()
+    }
 }

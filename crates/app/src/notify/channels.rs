@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart, header::ContentType};
+use lettre::message::header::{ContentType, HeaderName, HeaderValue};
+use lettre::message::{Mailbox, MultiPart};
 use lettre::transport::smtp::AsyncSmtpTransport;
 use lettre::transport::smtp::authentication::Credentials;
 use lettre::{AsyncTransport, Tokio1Executor};
@@ -63,8 +64,8 @@ impl Mailer {
         id: Uuid,
         to: &str,
         subject: &str,
-        text: &str,
-        html: Option<&str>,
+        (text, html): (&str, Option<&str>),
+        unsubscribe: Option<&str>,
     ) -> Result<(), DeliveryError> {
         match self {
             Mailer::Log => {
@@ -84,6 +85,19 @@ impl Mailer {
                     .to(to)
                     .subject(subject)
                     .message_id(Some(format!("<{id}@{host}>")));
+                // RFC 8058: one click in the mail client turns this category off.
+                let builder = match unsubscribe {
+                    Some(url) => builder
+                        .raw_header(HeaderValue::new(
+                            HeaderName::new_from_ascii_str("List-Unsubscribe"),
+                            format!("<{url}>"),
+                        ))
+                        .raw_header(HeaderValue::new(
+                            HeaderName::new_from_ascii_str("List-Unsubscribe-Post"),
+                            "List-Unsubscribe=One-Click".to_owned(),
+                        )),
+                    None => builder,
+                };
                 let built = match html {
                     Some(html) => builder.multipart(MultiPart::alternative_plain_html(
                         text.to_owned(),
@@ -138,6 +152,7 @@ impl SmsGateway {
 
     /// Sends one SMS; `id` goes in the `Idempotency-Key` header.
     pub async fn send(&self, id: Uuid, to: &str, text: &str) -> Result<(), DeliveryError> {
+        tracing::info!(event_id = %id, segments = sms_segments(text), "SMS");
         match self {
             SmsGateway::Log => {
                 tracing::info!(
@@ -168,5 +183,34 @@ impl SmsGateway {
                 }
             }
         }
+    }
+}
+
+/// How many SMS segments a text takes: GSM-7 fits 160 characters in one (153 each when
+/// split), anything else (Cyrillic) is UCS-2 with 70 in one (67 each when split).
+pub fn sms_segments(text: &str) -> usize {
+    const GSM: &str = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
+    let n = text.chars().count();
+    let (one, each) = if text.chars().all(|c| GSM.contains(c)) {
+        (160, 153)
+    } else {
+        (70, 67)
+    };
+    if n <= one { 1 } else { n.div_ceil(each) }
+}
+
+#[cfg(test)]
+mod sms_tests {
+    use super::sms_segments;
+
+    #[test]
+    fn segments_by_alphabet() {
+        assert_eq!(sms_segments("Your code 123456"), 1);
+        assert_eq!(sms_segments(&"a".repeat(160)), 1);
+        assert_eq!(sms_segments(&"a".repeat(161)), 2);
+        assert_eq!(sms_segments(&"ж".repeat(70)), 1);
+        assert_eq!(sms_segments(&"ж".repeat(71)), 2);
+        assert_eq!(sms_segments(&"ж".repeat(134)), 2);
+        assert_eq!(sms_segments(&"ж".repeat(135)), 3);
     }
 }

@@ -29,6 +29,10 @@ pub enum Message {
         /// HTML body.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         html: Option<String>,
+        /// The one-click unsubscribe address (RFC 8058) of a notice that may be
+        /// turned off.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        unsubscribe: Option<String>,
     },
     /// A text message.
     Sms {

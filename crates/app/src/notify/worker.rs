@@ -75,9 +75,16 @@ impl Worker {
                 subject,
                 text,
                 html,
+                unsubscribe,
             }) => {
                 self.mailer
-                    .send(job.id, &to, &subject, &text, html.as_deref())
+                    .send(
+                        job.id,
+                        &to,
+                        &subject,
+                        (&text, html.as_deref()),
+                        unsubscribe.as_deref(),
+                    )
                     .await
             }
             Ok(Message::Sms { to, text }) => self.sms.send(job.id, &to, &text).await,

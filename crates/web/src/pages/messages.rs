@@ -364,3 +364,63 @@ pub async fn save_settings(
         Err(e) => WebError::from(e).page_response(),
     }
 }
+
+#[derive(Template)]
+#[template(path = "unsubscribe.html")]
+struct UnsubscribePage<'a> {
+    l: Layout<'a>,
+    token: String,
+    category: String,
+    done: bool,
+}
+
+/// `?t=<token>`
+#[derive(serde::Deserialize, Default)]
+pub struct TokenQuery {
+    #[serde(default)]
+    t: String,
+}
+
+/// `GET /unsubscribe?t=`: asks to confirm (link scanners follow GET links, so a GET
+/// changes nothing).
+pub async fn unsubscribe_page(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    match inbox::read_unsubscribe_token(&state.app, &q.t) {
+        Some((_, category)) => respond(
+            StatusCode::OK,
+            &UnsubscribePage {
+                l: Layout::for_visit(&state, &visit),
+                category: category_label(&state, category.as_str()),
+                token: q.t,
+                done: false,
+            },
+            None,
+        ),
+        None => WebError::NotFound.page_response(),
+    }
+}
+
+/// `POST /unsubscribe?t=`: the page's button, or the mail client's one-click request
+/// (RFC 8058 `List-Unsubscribe=One-Click`); the token authorises it, no session needed.
+pub async fn unsubscribe(
+    State(state): State<AppState>,
+    visit: Visit,
+    Query(q): Query<TokenQuery>,
+) -> Response {
+    match inbox::unsubscribe(&state.app, &visit.ctx, &q.t).await {
+        Ok(category) => respond(
+            StatusCode::OK,
+            &UnsubscribePage {
+                l: Layout::for_visit(&state, &visit),
+                category: category_label(&state, category.as_str()),
+                token: String::new(),
+                done: true,
+            },
+            None,
+        ),
+        Err(e) => WebError::from(e).page_response(),
+    }
+}
