@@ -9,6 +9,7 @@ pub mod applications;
 pub mod auth;
 pub mod backoffice;
 pub mod blobs;
+pub mod broadcast;
 pub mod catalog;
 pub mod clock;
 pub mod contacts;

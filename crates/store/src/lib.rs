@@ -9,6 +9,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod audit;
+pub mod broadcasts;
 pub mod catalog;
 pub mod codes;
 mod db;

@@ -87,6 +87,11 @@ const SQLITE: &[Migration] = &[
         name: "notifications",
         sql: include_str!("../migrations/sqlite/0013_notifications.sql"),
     },
+    Migration {
+        version: 14,
+        name: "broadcasts",
+        sql: include_str!("../migrations/sqlite/0014_broadcasts.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -154,6 +159,11 @@ const POSTGRES: &[Migration] = &[
         version: 13,
         name: "notifications",
         sql: include_str!("../migrations/postgres/0013_notifications.sql"),
+    },
+    Migration {
+        version: 14,
+        name: "broadcasts",
+        sql: include_str!("../migrations/postgres/0014_broadcasts.sql"),
     },
 ];
 

@@ -210,3 +210,56 @@ backend_test! {
         assert_eq!(res.status(), 409);
     }
 }
+
+backend_test! {
+    async fn a_broadcast_reaches_everyone_in_batches_respecting_choices(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp).await;
+        let dir = tempfile::tempdir().unwrap();
+        kabinet_app::seed::seed(&app.app, 2300, 0, 0, 0, &dir.path().join("targets.txt")).await.unwrap();
+        let u = register_user(&app, &smtp, "reader@example.ru").await;
+        let res = u.c.put(app.url("/api/v1/me/notification-settings")).header("X-CSRF-Token", &u.csrf)
+            .json(&json!({ "categories": { "news": { "email": true } } })).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let adm = staff_user(&app, "adm@kabinet.ru", "admin").await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+
+        assert_eq!(op.post("/api/v1/staff/broadcasts", json!({ "title": "Новость", "text": "Текст" })).await.status(), 403);
+        let res = adm.post("/api/v1/staff/broadcasts", json!({ "title": "", "text": "", "level": "gold" })).await;
+        assert_eq!(res.status(), 422);
+        let seen = smtp.messages().len();
+        let res = adm.post("/api/v1/staff/broadcasts", json!({ "title": "Новые услуги", "text": "В каталоге появились услуги нотариата." })).await;
+        assert_eq!(res.status(), 201);
+        let b: Value = res.json().await.unwrap();
+        assert_eq!(b["total"], 2301, "every active person, staff excluded");
+        let id = b["id"].as_str().unwrap().to_owned();
+        let mut progress = Value::Null;
+        for _ in 0..200 {
+            progress = adm.json(&format!("/api/v1/staff/broadcasts/{id}")).await;
+            if progress["status"] == "done" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert_eq!(progress["status"], "done", "{progress}");
+        assert_eq!(progress["processed"], 2301);
+        // In everyone's inbox, once; by mail only to who asked for news by mail.
+        let news = u.json("/api/v1/notifications?category=news").await;
+        assert_eq!(news["total"], 1);
+        assert_eq!(news["items"][0]["title"], "Новые услуги");
+        let mut conn = app.app.store.acquire().await.unwrap();
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM notifications WHERE category = 'news'").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(count, 2301);
+        let mails: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox o JOIN notifications n ON n.id = o.notification_id WHERE n.category = 'news'").fetch_one(&mut *conn).await.unwrap();
+        assert_eq!(mails, 1);
+        drop(conn);
+        let mail = smtp.find_after(seen, |m| m.to == ["reader@example.ru"]).await;
+        assert!(mail.body_text().contains("нотариата"));
+        assert!(mail.header("List-Unsubscribe").is_some());
+        // A level: nobody is confirmed here.
+        let res = adm.post("/api/v1/staff/broadcasts", json!({ "title": "Для подтверждённых", "text": "Текст", "level": "confirmed" })).await;
+        assert_eq!(res.json::<Value>().await.unwrap()["total"], 0);
+        let page = adm.get("/staff/broadcasts").await.text().await.unwrap();
+        assert!(page.contains("<progress") && page.contains("2301 из 2301"));
+    }
+}

@@ -131,6 +131,10 @@ pub fn router(state: AppState) -> Router {
         .route("/staff/accounts/{id}/role", post(pages::staff::set_role))
         .route("/staff/accounts/{id}/block", post(pages::staff::block))
         .route("/staff/accounts/{id}/unblock", post(pages::staff::unblock))
+        .route(
+            "/staff/broadcasts",
+            get(pages::staff::broadcasts).post(pages::staff::send_broadcast),
+        )
         .route("/staff/support", get(pages::staff::support_queue))
         .route("/staff/support/{id}", get(pages::staff::support_ticket))
         .route(

@@ -147,8 +147,18 @@ impl Worker {
                     Err(e) => tracing::error!(error = %e, "overdue scan failed"),
                 }
             }
+            // A running broadcast advances one batch per turn, between deliveries.
+            let broadcasting = match crate::broadcast::step(&self.app).await {
+                Ok(Some(_)) => true,
+                Ok(None) => false,
+                Err(e) => {
+                    tracing::error!(error = %e, "broadcast batch failed");
+                    false
+                }
+            };
             match self.run_once().await {
                 Ok(Some(_)) => continue,
+                Ok(None) if broadcasting => continue,
                 Ok(None) => {}
                 Err(e) => tracing::error!(error = %e, "delivery worker could not reach the outbox"),
             }

@@ -117,7 +117,10 @@ use crate::error::{Problem, ProblemField};
         notifications::read,
         notifications::read_all,
         notifications::get_settings,
-        notifications::put_settings
+        notifications::put_settings,
+        staff::create_broadcast,
+        staff::broadcasts,
+        staff::broadcast
     ),
     components(schemas(Problem, ProblemField, health::Health))
 )]
@@ -226,6 +229,11 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/staff/accounts/{id}/block", post(staff::block))
         .route("/api/v1/staff/accounts/{id}/unblock", post(staff::unblock))
         .route("/api/v1/staff/audit", get(staff::audit))
+        .route(
+            "/api/v1/staff/broadcasts",
+            get(staff::broadcasts).post(staff::create_broadcast),
+        )
+        .route("/api/v1/staff/broadcasts/{id}", get(staff::broadcast))
         .route("/api/v1/notifications", get(notifications::list))
         .route(
             "/api/v1/notifications/read-all",
