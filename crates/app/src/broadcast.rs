@@ -27,6 +27,19 @@ pub async fn create(
     level: Option<&str>,
 ) -> Result<Broadcast, AppError> {
     who.authorize(Action::ManageAccounts)?;
+    create_as(app, ctx, &who.actor(), title, text, level).await
+}
+
+/// Sends a `news` notice on behalf of `actor` (the command line, or an administrator
+/// already authorised).
+pub async fn create_as(
+    app: &App,
+    ctx: &Ctx,
+    actor: &str,
+    title: &str,
+    text: &str,
+    level: Option<&str>,
+) -> Result<Broadcast, AppError> {
     let mut errors = Vec::new();
     let title = title.trim();
     let text = text.trim();
@@ -57,7 +70,7 @@ pub async fn create(
         total,
         processed: 0,
         cursor: String::new(),
-        created_by: who.actor(),
+        created_by: actor.to_owned(),
         created_at: now,
         finished_at: None,
     };
@@ -66,7 +79,7 @@ pub async fn create(
         &mut tx,
         ctx,
         now,
-        &who.actor(),
+        actor,
         "broadcast.created",
         &format!("broadcast:{}", b.id),
         json!({ "level": level, "total": total }),
@@ -213,4 +226,11 @@ async fn finish(
         json!({}),
     )
     .await
+}
+
+/// Turns e-mail for `news` on for every person (benchmarks: so that a broadcast also
+/// measures e-mail).
+pub async fn news_by_email_for_everyone(app: &App) -> Result<u64, AppError> {
+    let mut conn = app.store.acquire().await?;
+    Ok(store::opt_in_everyone(&mut conn, Category::News.as_str(), Channel::Email.as_str()).await?)
 }

@@ -290,3 +290,21 @@ pub async fn advance(
     .await?;
     Ok(())
 }
+
+/// Turns a channel of a category on for every person; returns how many rows changed.
+pub async fn opt_in_everyone(
+    conn: &mut Conn,
+    category: &str,
+    channel: &str,
+) -> Result<u64, StoreError> {
+    let done = sqlx::query(
+        "INSERT INTO notification_settings (account_id, category, channel, enabled) \
+         SELECT id, $1, $2, 1 FROM accounts WHERE kind = 'person' \
+         ON CONFLICT (account_id, category, channel) DO UPDATE SET enabled = 1",
+    )
+    .bind(category)
+    .bind(channel)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
