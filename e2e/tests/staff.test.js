@@ -73,6 +73,14 @@ test('an application through the back office and back to the applicant', async (
   await applicant.fill('#login', 'demo@example.ru');
   await applicant.fill('#password', 'демонстрационный вход');
   await go(applicant, applicant.click('main button[type=submit]'));
+  // «Настройки уведомлений»: no e-mail about application statuses (the inbox stays).
+  await applicant.goto(server.url + '/settings/notifications');
+  await accessible(applicant, 'notification settings');
+  assert.ok(await applicant.isDisabled('#security\\.email'), 'security cannot be turned off');
+  await applicant.uncheck('#application_status\\.email');
+  await go(applicant, applicant.click('main form button[type=submit]'));
+  assert.match(await applicant.textContent('.notice'), /сохранены/);
+  assert.equal(await applicant.isChecked('#application_status\\.email'), false);
   await applicant.goto(server.url + '/services/appeal-question');
   await go(applicant, applicant.click('main form button[type=submit]'));
   await applicant.selectOption('#topic', 'service');
@@ -103,6 +111,17 @@ test('an application through the back office and back to the applicant', async (
   await op.fill('#reason', 'Приложите, пожалуйста, копию свидетельства о рождении ребёнка');
   await go(op, op.click('button[value=needs_clarification]'));
   assert.match(await op.textContent('.summary-list'), /Требуется уточнение/);
+
+  // «Мои сообщения»: the unread counter in the header and the status change.
+  await applicant.goto(server.url + '/messages');
+  assert.ok(await applicant.isVisible('header .badge'), 'the unread counter');
+  assert.match(await applicant.textContent('main'), /Статус заявления изменился/);
+  await accessible(applicant, 'my messages');
+  const unread = Number((await applicant.textContent('header .badge')).replace(/\D+/g, ''));
+  await go(applicant, applicant.locator('.message', { hasText: 'Статус заявления изменился' }).first().locator('button').click());
+  assert.equal(applicant.url().replace(/\?.*$/, ''), applicationUrl, '«Открыть» goes to the application');
+  const left = (await applicant.locator('header .badge').count()) ? Number((await applicant.textContent('header .badge')).replace(/\D+/g, '')) : 0;
+  assert.equal(left, unread - 1);
 
   // The applicant answers with a document: the application returns to work by itself.
   await applicant.goto(applicationUrl);

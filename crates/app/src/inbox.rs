@@ -109,7 +109,7 @@ fn effective(chosen: &[(String, String, bool)]) -> Vec<Row> {
                         .iter()
                         .find(|(cat, chan, _)| cat == c.as_str() && chan == ch.as_str())
                         .map(|(_, _, on)| *on);
-                    let locked = c.mandatory() && ch != Channel::Sms;
+                    let locked = c.mandatory() && matches!(ch, Channel::Inbox | Channel::Email);
                     (ch, rules::effective(c, ch, choice), locked)
                 })
                 .collect();
@@ -145,7 +145,7 @@ pub async fn save_settings(
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     for (c, ch, on) in &parsed {
-        let on = *on || (c.mandatory() && *ch != Channel::Sms);
+        let on = *on || (c.mandatory() && matches!(ch, Channel::Inbox | Channel::Email));
         store::put_setting(&mut tx, &who.account.id, c.as_str(), ch.as_str(), on).await?;
     }
     let chosen = store::settings(&mut tx, &who.account.id).await?;
@@ -212,4 +212,147 @@ pub async fn unsubscribe(app: &App, ctx: &Ctx, token: &str) -> Result<Category, 
     .await?;
     tx.commit().await?;
     Ok(category)
+}
+
+/// Whether a webhook address is acceptable: `https://` to a public host name or
+/// address (plain `http://` and loopback or private addresses only when
+/// `notify.webhook_allow_insecure` is set). The field error key otherwise.
+pub fn check_webhook_url(url: &str, allow_insecure: bool) -> Result<reqwest::Url, &'static str> {
+    let parsed = reqwest::Url::parse(url.trim()).map_err(|_| "notify-webhook-url")?;
+    let scheme_ok = parsed.scheme() == "https" || (allow_insecure && parsed.scheme() == "http");
+    if !scheme_ok || parsed.host_str().is_none() || !parsed.username().is_empty() {
+        return Err("notify-webhook-url");
+    }
+    if !allow_insecure {
+        let host = parsed
+            .host_str()
+            .unwrap_or_default()
+            .trim_matches(['[', ']']);
+        let private = match host.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(ip)) => {
+                ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
+            }
+            Ok(std::net::IpAddr::V6(ip)) => {
+                ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
+            }
+            Err(_) => {
+                host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local")
+            }
+        };
+        if private {
+            return Err("notify-webhook-private");
+        }
+    }
+    Ok(parsed)
+}
+
+/// Sets the person's webhook; answers the new signing secret (shown once).
+pub async fn set_webhook(
+    app: &App,
+    ctx: &Ctx,
+    who: &SignedIn,
+    url: &str,
+) -> Result<String, AppError> {
+    who.authorize(Action::UseOwnNotifications)?;
+    let url = check_webhook_url(url, app.settings.webhook_allow_insecure)
+        .map_err(|key| AppError::Validation(vec![FieldError::new("url", key)]))?;
+    let secret = crate::auth::random_token()?;
+    let sealed = app
+        .keys
+        .seal(&format!("webhooks:{}", who.account.id), &secret)
+        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    store::put_webhook(&mut tx, &who.account.id, url.as_str(), &sealed, now).await?;
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        "notifications.webhook_set",
+        &format!("account:{}", who.account.id),
+        json!({ "host": url.host_str() }),
+    )
+    .await?;
+    crate::auth::notices::security_notice(
+        &mut tx,
+        app,
+        now,
+        &who.account.id,
+        "notice-webhook-set-subject",
+        "notice-webhook-set-message",
+        &[("host", url.host_str().unwrap_or_default())],
+    )
+    .await?;
+    tx.commit().await?;
+    app.outbox_wake.notify_one();
+    Ok(secret)
+}
+
+/// The person's webhook address, if set.
+pub async fn webhook_url(app: &App, who: &SignedIn) -> Result<Option<String>, AppError> {
+    who.authorize(Action::UseOwnNotifications)?;
+    let mut conn = app.store.acquire().await?;
+    Ok(store::webhook(&mut conn, &who.account.id)
+        .await?
+        .map(|(u, _)| u))
+}
+
+/// Removes the person's webhook.
+pub async fn remove_webhook(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<(), AppError> {
+    who.authorize(Action::UseOwnNotifications)?;
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    if !store::delete_webhook(&mut tx, &who.account.id).await? {
+        return Err(AppError::NotFound);
+    }
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        "notifications.webhook_removed",
+        &format!("account:{}", who.account.id),
+        json!({}),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::check_webhook_url;
+
+    #[test]
+    fn webhook_addresses() {
+        assert!(check_webhook_url("https://bot.example.ru/hook", false).is_ok());
+        for bad in [
+            "http://bot.example.ru/hook",
+            "ftp://x.ru",
+            "https://user:pw@x.ru/",
+            "не адрес",
+        ] {
+            assert_eq!(
+                check_webhook_url(bad, false).err(),
+                Some("notify-webhook-url"),
+                "{bad}"
+            );
+        }
+        for private in [
+            "https://127.0.0.1/",
+            "https://10.1.2.3/",
+            "https://192.168.0.5/",
+            "https://[::1]/",
+            "https://localhost/",
+            "https://169.254.169.254/latest",
+        ] {
+            assert_eq!(
+                check_webhook_url(private, false).err(),
+                Some("notify-webhook-private"),
+                "{private}"
+            );
+        }
+        assert!(check_webhook_url("http://127.0.0.1:8080/hook", true).is_ok());
+    }
 }

@@ -122,6 +122,9 @@ pub struct Settings {
     /// Days a closed account's personal data is kept before `kabinet maintenance`
     /// erases it, and delivered messages are kept (`privacy.retention_days`).
     pub retention_days: u32,
+    /// Allow webhooks over plain `http://` and to loopback or private addresses
+    /// (`notify.webhook_allow_insecure`; development and tests only).
+    pub webhook_allow_insecure: bool,
 }
 
 /// `password.*`
@@ -202,6 +205,7 @@ impl fmt::Debug for Settings {
                 &self.registry_url.as_deref().map(redact_url),
             )
             .field("retention_days", &self.retention_days)
+            .field("webhook_allow_insecure", &self.webhook_allow_insecure)
             .finish()
     }
 }
@@ -281,6 +285,7 @@ pub const KEYS: &[&str] = &[
     "encryption.key_file",
     "registry_url",
     "privacy.retention_days",
+    "notify.webhook_allow_insecure",
 ];
 
 /// The name of the environment variable for a key.
@@ -550,6 +555,9 @@ impl Settings {
             retention_days: src
                 .get("privacy.retention_days", parse_number(0, 3650))?
                 .unwrap_or(30),
+            webhook_allow_insecure: src
+                .get("notify.webhook_allow_insecure", parse_bool)?
+                .unwrap_or(false),
             data_dir,
         })
     }

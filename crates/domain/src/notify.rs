@@ -65,11 +65,18 @@ pub enum Channel {
     Email,
     /// SMS to confirmed phone numbers.
     Sms,
+    /// A signed JSON `POST` to the address the person set (a messenger bridge).
+    Webhook,
 }
 
 impl Channel {
     /// Every channel, in the order settings show them.
-    pub const ALL: [Channel; 3] = [Channel::Inbox, Channel::Email, Channel::Sms];
+    pub const ALL: [Channel; 4] = [
+        Channel::Inbox,
+        Channel::Email,
+        Channel::Sms,
+        Channel::Webhook,
+    ];
 
     /// The API and storage name.
     pub fn as_str(self) -> &'static str {
@@ -77,6 +84,7 @@ impl Channel {
             Channel::Inbox => "inbox",
             Channel::Email => "email",
             Channel::Sms => "sms",
+            Channel::Webhook => "webhook",
         }
     }
 
@@ -87,10 +95,11 @@ impl Channel {
 }
 
 /// Whether a channel is on for a category when the person has not chosen: the inbox
-/// always, e-mail for everything but news, SMS only for security and deadlines.
+/// always, e-mail for everything but news, SMS only for security and deadlines, the
+/// webhook (once the person sets one) for everything.
 pub fn default_on(category: Category, channel: Channel) -> bool {
     match channel {
-        Channel::Inbox => true,
+        Channel::Inbox | Channel::Webhook => true,
         Channel::Email => category != Category::News,
         Channel::Sms => matches!(category, Category::Security | Category::Deadlines),
     }
@@ -99,7 +108,7 @@ pub fn default_on(category: Category, channel: Channel) -> bool {
 /// The effective setting: the person's choice, else the default; a mandatory
 /// category's inbox and e-mail cannot be off.
 pub fn effective(category: Category, channel: Channel, chosen: Option<bool>) -> bool {
-    if category.mandatory() && channel != Channel::Sms {
+    if category.mandatory() && matches!(channel, Channel::Inbox | Channel::Email) {
         return true;
     }
     chosen.unwrap_or_else(|| default_on(category, channel))

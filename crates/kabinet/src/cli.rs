@@ -452,29 +452,43 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
+/// Waits for Ctrl+C or SIGTERM. The handlers are installed when this is called (not
+/// when it is first awaited), so a signal that comes right after start-up is not lost
+/// to the default action.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(s) => s,
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot listen for SIGTERM");
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+    let streams = {
+        use tokio::signal::unix::{SignalKind, signal};
+        match (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::interrupt()),
+        ) {
+            (Ok(term), Ok(int)) => Some((term, int)),
+            (Err(e), _) | (_, Err(e)) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM/SIGINT");
+                None
+            }
         }
+    };
+    async move {
+        #[cfg(unix)]
+        match streams {
+            Some((mut term, mut int)) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = int.recv() => {}
+                }
+            }
+            None => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+        tracing::info!("shutting down: finishing requests in flight");
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
-    tracing::info!("shutting down: finishing requests in flight");
 }
 
 async fn serve(settings: Arc<Settings>) -> ExitCode {
@@ -497,9 +511,10 @@ async fn serve(settings: Arc<Settings>) -> ExitCode {
         .public_url
         .clone()
         .unwrap_or_else(|| format!("http://{}", server.addr()));
+    let stop = shutdown_signal();
     tracing::info!(%url, database = %settings.database_target(), "kabinet is ready");
     println!("kabinet is running at {url}/ (stop with Ctrl+C)");
-    shutdown_signal().await;
+    stop.await;
     server.shutdown().await;
     ExitCode::SUCCESS
 }

@@ -92,6 +92,11 @@ const SQLITE: &[Migration] = &[
         name: "broadcasts",
         sql: include_str!("../migrations/sqlite/0014_broadcasts.sql"),
     },
+    Migration {
+        version: 15,
+        name: "webhooks",
+        sql: include_str!("../migrations/sqlite/0015_webhooks.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -164,6 +169,11 @@ const POSTGRES: &[Migration] = &[
         version: 14,
         name: "broadcasts",
         sql: include_str!("../migrations/postgres/0014_broadcasts.sql"),
+    },
+    Migration {
+        version: 15,
+        name: "webhooks",
+        sql: include_str!("../migrations/postgres/0015_webhooks.sql"),
     },
 ];
 

@@ -224,3 +224,46 @@ pub async fn deliveries(
         })
         .collect()
 }
+
+/// A person's webhook: `(url, sealed secret)`.
+pub async fn webhook(
+    conn: &mut Conn,
+    account_id: &str,
+) -> Result<Option<(String, String)>, StoreError> {
+    let r =
+        sqlx::query("SELECT url, secret_sealed FROM notification_webhooks WHERE account_id = $1")
+            .bind(account_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    r.map(|r| Ok((r.try_get(0)?, r.try_get(1)?))).transpose()
+}
+
+/// Sets (or replaces) a person's webhook.
+pub async fn put_webhook(
+    conn: &mut Conn,
+    account_id: &str,
+    url: &str,
+    secret_sealed: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO notification_webhooks (account_id, url, secret_sealed, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id) DO UPDATE SET url = $2, secret_sealed = $3, created_at = $4",
+    )
+    .bind(account_id)
+    .bind(url)
+    .bind(secret_sealed)
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Removes a person's webhook; true when there was one.
+pub async fn delete_webhook(conn: &mut Conn, account_id: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query("DELETE FROM notification_webhooks WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

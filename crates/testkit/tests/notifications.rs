@@ -263,3 +263,105 @@ backend_test! {
         assert!(page.contains("<progress") && page.contains("2301 из 2301"));
     }
 }
+
+/// A webhook receiver: every request's headers (lower-case names) and body.
+async fn receiver() -> (
+    String,
+    tokio::sync::mpsc::UnboundedReceiver<(Vec<(String, String)>, String)>,
+) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Ok((mut s, _)) = listener.accept().await {
+            let tx = tx.clone();
+            tokio::spawn(async move {
+                let mut buf = Vec::new();
+                let mut chunk = [0u8; 4096];
+                loop {
+                    let n = s.read(&mut chunk).await.unwrap_or(0);
+                    if n == 0 {
+                        return;
+                    }
+                    buf.extend_from_slice(&chunk[..n]);
+                    let text = String::from_utf8_lossy(&buf).to_string();
+                    if let Some((head, body)) = text.split_once("\r\n\r\n") {
+                        let headers: Vec<(String, String)> = head
+                            .lines()
+                            .skip(1)
+                            .filter_map(|l| l.split_once(": "))
+                            .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+                            .collect();
+                        let len: usize = headers
+                            .iter()
+                            .find(|(k, _)| k == "content-length")
+                            .map_or(0, |(_, v)| v.parse().unwrap());
+                        if body.len() >= len {
+                            let _ = s.write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").await;
+                            let _ = tx.send((headers, body[..len].to_owned()));
+                            return;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    (url, rx)
+}
+
+backend_test! {
+    async fn a_signed_webhook_the_receiver_can_verify(backend) {
+        use hmac::{KeyInit, Mac};
+        let smtp = MailServer::start();
+        let app = TestApp::spawn_with(backend, TestOptions {
+            worker: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_WORKER_POLL_MS".into(), "50".into()),
+                ("KABINET_NOTIFY_WEBHOOK_ALLOW_INSECURE".into(), "true".into()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        }).await;
+        kabinet_app::catalog::import_demo(&app.app).await.unwrap();
+        let u = register_user(&app, &smtp, "citizen@example.ru").await;
+        let (url, mut rx) = receiver().await;
+        let put = |body: Value| u.c.put(app.url("/api/v1/me/notification-webhook")).header("X-CSRF-Token", &u.csrf).json(&body).send();
+        assert_eq!(put(json!({ "url": "ftp://example.ru/x" })).await.unwrap().status(), 422);
+        let res = put(json!({ "url": url })).await.unwrap();
+        assert_eq!(res.status(), 200);
+        let secret = res.json::<Value>().await.unwrap()["secret"].as_str().unwrap().to_owned();
+        assert_eq!(secret.len(), 64);
+        // The «webhook set» security notice itself goes to the webhook.
+        let (_, _) = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+
+        let id = filed(&u).await;
+        let (headers, body) = tokio::time::timeout(Duration::from_secs(10), rx.recv()).await.unwrap().unwrap();
+        let get = |k: &str| headers.iter().find(|(n, _)| n == k).map(|(_, v)| v.clone()).unwrap();
+        let ts = get("x-kabinet-timestamp");
+        let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).unwrap();
+        mac.update(format!("{ts}.{body}").as_bytes());
+        assert_eq!(get("x-kabinet-signature"), format!("sha256={}", hex::encode(mac.finalize().into_bytes())));
+        assert!(!get("x-kabinet-event").is_empty());
+        let payload: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(payload["category"], "application_status");
+        assert_eq!(payload["title"], "Заявление принято");
+        assert_eq!(payload["link"], format!("/applications/{id}"));
+        let sent = deliveries(&u, payload["id"].as_str().unwrap()).await;
+        assert!(sent.iter().any(|d| d["channel"] == "webhook" && d["status"] == "sent"), "{sent:?}");
+
+        // Turned off for a category: nothing goes there; removed: nothing at all.
+        let res = u.c.put(app.url("/api/v1/me/notification-settings")).header("X-CSRF-Token", &u.csrf)
+            .json(&json!({ "categories": { "application_status": { "webhook": false } } })).send().await.unwrap();
+        assert_eq!(res.json::<Value>().await.unwrap()["categories"]["application_status"]["webhook"], false);
+        filed(&u).await;
+        let latest = u.json("/api/v1/notifications?category=application_status").await;
+        let nid = latest["items"][0]["id"].as_str().unwrap().to_owned();
+        assert!(deliveries(&u, &nid).await.iter().all(|d| d["channel"] != "webhook"));
+        let res = u.c.delete(app.url("/api/v1/me/notification-webhook")).header("X-CSRF-Token", &u.csrf).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        assert!(rx.try_recv().is_err(), "nothing more arrived");
+    }
+}

@@ -164,6 +164,14 @@ pub fn router(state: AppState) -> Router {
         .route("/messages/{id}", get(pages::messages::show))
         .route("/messages/{id}/read", post(pages::messages::read))
         .route(
+            "/settings/notifications/webhook",
+            post(pages::messages::set_webhook),
+        )
+        .route(
+            "/settings/notifications/webhook/remove",
+            post(pages::messages::remove_webhook),
+        )
+        .route(
             "/settings/notifications",
             get(pages::messages::settings).post(pages::messages::save_settings),
         )

@@ -106,6 +106,32 @@ pub async fn notify(
     )
     .await?;
     let mandatory = notice.category.mandatory();
+    if on(Channel::Webhook) && notifications::webhook(conn, account_id).await?.is_some() {
+        let body = serde_json::json!({
+            "id": id,
+            "category": notice.category.as_str(),
+            "title": subject,
+            "text": text,
+            "link": notice.link,
+            "created_at": kabinet_store::ts::format(now),
+        })
+        .to_string();
+        let message = Message::Webhook {
+            account_id: account_id.to_owned(),
+            body,
+        };
+        let payload = serde_json::to_value(&message)
+            .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+        kabinet_store::outbox::enqueue_for(
+            conn,
+            now,
+            message.kind(),
+            &payload,
+            app.settings.outbox_max_attempts,
+            Some(&id),
+        )
+        .await?;
+    }
     // Links in messages must be absolute: only when the public address is known.
     let link = match (&app.settings.public_url, &notice.link) {
         (Some(base), Some(path)) => Some(format!("{}{path}", base.trim_end_matches('/'))),

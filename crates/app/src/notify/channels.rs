@@ -258,6 +258,54 @@ pub fn sms_segments(text: &str) -> usize {
     if n <= one { 1 } else { n.div_ceil(each) }
 }
 
+/// The signature of a webhook body: `sha256=` and the hex HMAC-SHA256, under the
+/// person's secret, of the timestamp, a dot and the body (see docs/notifications.md).
+pub fn sign_webhook(secret: &str, timestamp: i64, body: &str) -> String {
+    use hmac::{KeyInit, Mac};
+    let mut mac = match hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(m) => m,
+        Err(_) => return String::new(),
+    };
+    mac.update(timestamp.to_string().as_bytes());
+    mac.update(b".");
+    mac.update(body.as_bytes());
+    format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
+}
+
+/// Posts a signed webhook body; 2xx is delivered, other 4xx (but 408 and 429) will
+/// not get better, everything else is retried.
+pub async fn post_webhook(
+    client: &reqwest::Client,
+    url: &str,
+    event: Uuid,
+    secret: &str,
+    timestamp: i64,
+    body: &str,
+) -> Result<(), DeliveryError> {
+    let res = client
+        .post(url)
+        .header("content-type", "application/json")
+        .header("x-kabinet-event", event.to_string())
+        .header("x-kabinet-timestamp", timestamp.to_string())
+        .header("x-kabinet-signature", sign_webhook(secret, timestamp, body))
+        .body(body.to_owned())
+        .send()
+        .await
+        .map_err(|e| DeliveryError::Transient(format!("webhook: {e}")))?;
+    let status = res.status();
+    if status.is_success() {
+        Ok(())
+    } else if status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429 {
+        Err(DeliveryError::Permanent(format!(
+            "webhook answered {status}"
+        )))
+    } else {
+        Err(DeliveryError::Transient(format!(
+            "webhook answered {status}"
+        )))
+    }
+}
+
 #[cfg(test)]
 mod sms_tests {
     use super::sms_segments;

@@ -6,7 +6,7 @@
 mod channels;
 mod worker;
 
-pub use channels::{DeliveryError, Mailer, SmsGateway};
+pub use channels::{DeliveryError, Mailer, SmsGateway, sign_webhook};
 pub use worker::{Outcome, Worker};
 
 use kabinet_store::{Conn, StoreError, outbox};
@@ -34,6 +34,14 @@ pub enum Message {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         unsubscribe: Option<String>,
     },
+    /// A notification for the person's webhook; the address and the secret are read
+    /// at delivery (never stored in the outbox).
+    Webhook {
+        /// Whose webhook.
+        account_id: String,
+        /// The JSON body, exactly as signed and sent.
+        body: String,
+    },
     /// A text message.
     Sms {
         /// Recipient in E.164.
@@ -49,6 +57,7 @@ impl Message {
         match self {
             Message::Email { .. } => "email",
             Message::Sms { .. } => "sms",
+            Message::Webhook { .. } => "webhook",
         }
     }
 }

@@ -36,6 +36,7 @@ pub struct Worker {
     app: App,
     mailer: Mailer,
     sms: SmsGateway,
+    http: reqwest::Client,
     id: String,
     lease: Duration,
 }
@@ -44,10 +45,17 @@ impl Worker {
     /// A worker with the given channels.
     pub fn new(app: App, mailer: Mailer, sms: SmsGateway) -> Worker {
         let id = format!("worker-{}-{}", std::process::id(), Uuid::now_v7().simple());
+        // Webhooks: no redirects (a redirect could point anywhere), a short timeout.
+        let http = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .timeout(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap_or_default();
         Worker {
             app,
             mailer,
             sms,
+            http,
             id,
             // Longer than the channels' own timeouts, so a live worker never loses it.
             lease: Duration::minutes(2),
@@ -88,6 +96,9 @@ impl Worker {
                     .await
             }
             Ok(Message::Sms { to, text }) => self.sms.send(job.id, &to, &text).await,
+            Ok(Message::Webhook { account_id, body }) => {
+                self.webhook(job.id, &account_id, &body).await
+            }
         };
         let now = self.app.clock.now();
         let outcome = match result {
@@ -122,6 +133,26 @@ impl Worker {
             }
         };
         Ok(Some((job.id, outcome)))
+    }
+
+    /// Posts a notification to the person's webhook as it is set now.
+    async fn webhook(&self, id: Uuid, account_id: &str, body: &str) -> Result<(), DeliveryError> {
+        let found = async {
+            let mut conn = self.app.store.acquire().await?;
+            kabinet_store::notifications::webhook(&mut conn, account_id).await
+        }
+        .await
+        .map_err(|e| DeliveryError::Transient(e.to_string()))?;
+        let Some((url, sealed)) = found else {
+            return Err(DeliveryError::Permanent("the webhook was removed".into()));
+        };
+        let secret = self
+            .app
+            .keys
+            .open(&format!("webhooks:{account_id}"), &sealed)
+            .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
+        let timestamp = self.app.clock.now().unix_timestamp();
+        super::channels::post_webhook(&self.http, &url, id, &secret, timestamp, body).await
     }
 
     /// Delivers until `shutdown` turns true; the event in hand is always finished first.

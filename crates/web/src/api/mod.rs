@@ -118,6 +118,8 @@ use crate::error::{Problem, ProblemField};
         notifications::read_all,
         notifications::get_settings,
         notifications::put_settings,
+        notifications::put_webhook,
+        notifications::delete_webhook,
         staff::create_broadcast,
         staff::broadcasts,
         staff::broadcast
@@ -241,6 +243,10 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/notifications/{id}", get(notifications::get))
         .route("/api/v1/notifications/{id}/read", post(notifications::read))
+        .route(
+            "/api/v1/me/notification-webhook",
+            axum::routing::put(notifications::put_webhook).delete(notifications::delete_webhook),
+        )
         .route(
             "/api/v1/me/notification-settings",
             get(notifications::get_settings).put(notifications::put_settings),

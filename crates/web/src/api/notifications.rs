@@ -268,3 +268,53 @@ pub async fn put_settings(
         inbox::save_settings(&state.app, &visit.ctx, who, &choices).await?,
     )))
 }
+
+/// A webhook address.
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct WebhookBody {
+    /// `https://…` (a public address).
+    pub url: String,
+}
+
+/// The signing secret of a new webhook.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookSecret {
+    /// The address.
+    pub url: String,
+    /// The HMAC-SHA256 key of `X-Kabinet-Signature` (shown once).
+    pub secret: String,
+}
+
+/// Sets the webhook notifications are also POSTed to (signed; see
+/// docs/notifications.md); a new secret each time.
+#[utoipa::path(put, path = "/api/v1/me/notification-webhook", tag = "notifications",
+    summary = "Подключить вебхук",
+    request_body = WebhookBody,
+    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 200, description = "Set; the secret is shown once", body = WebhookSecret), (status = 422, description = "Not an https address of a public host", body = Problem, content_type = "application/problem+json")))]
+pub async fn put_webhook(
+    State(state): State<AppState>,
+    visit: Visit,
+    ApiJson(body): ApiJson<WebhookBody>,
+) -> Result<Json<WebhookSecret>, WebError> {
+    let who = visit.require_with_csrf_header()?;
+    let secret = inbox::set_webhook(&state.app, &visit.ctx, who, &body.url).await?;
+    Ok(Json(WebhookSecret {
+        url: body.url.trim().to_owned(),
+        secret,
+    }))
+}
+
+/// Removes the webhook.
+#[utoipa::path(delete, path = "/api/v1/me/notification-webhook", tag = "notifications",
+    summary = "Отключить вебхук",
+    params(("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
+    responses((status = 204, description = "Removed"), (status = 404, description = "None set", body = Problem, content_type = "application/problem+json")))]
+pub async fn delete_webhook(
+    State(state): State<AppState>,
+    visit: Visit,
+) -> Result<StatusCode, WebError> {
+    let who = visit.require_with_csrf_header()?;
+    inbox::remove_webhook(&state.app, &visit.ctx, who).await?;
+    Ok(StatusCode::NO_CONTENT)
+}

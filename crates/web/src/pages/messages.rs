@@ -269,9 +269,27 @@ struct SettingsPage<'a> {
     channels: Vec<String>,
     rows: Vec<SettingsRow>,
     saved: bool,
+    webhook: Option<String>,
+    secret: Option<String>,
+    url: String,
+    errors: super::Errors,
 }
 
-fn settings_page(state: &AppState, visit: &Visit, rows: Vec<inbox::Row>, saved: bool) -> Response {
+struct Extra {
+    webhook: Option<String>,
+    secret: Option<String>,
+    url: String,
+    errors: super::Errors,
+    status: StatusCode,
+}
+
+fn settings_page(
+    state: &AppState,
+    visit: &Visit,
+    rows: Vec<inbox::Row>,
+    saved: bool,
+    extra: Extra,
+) -> Response {
     let csrf = visit
         .signed_in
         .as_ref()
@@ -307,8 +325,108 @@ fn settings_page(state: &AppState, visit: &Visit, rows: Vec<inbox::Row>, saved: 
             })
             .collect(),
         saved,
+        webhook: extra.webhook,
+        secret: extra.secret,
+        url: extra.url,
+        errors: extra.errors,
     };
-    respond(StatusCode::OK, &view, None)
+    respond(extra.status, &view, None)
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn settings_with(
+    state: &AppState,
+    visit: &Visit,
+    saved: bool,
+    secret: Option<String>,
+    url: String,
+    errors: super::Errors,
+    status: StatusCode,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    let (rows, webhook) = match (
+        inbox::settings(&state.app, who).await,
+        inbox::webhook_url(&state.app, who).await,
+    ) {
+        (Ok(r), Ok(w)) => (r, w),
+        (Err(e), _) | (_, Err(e)) => return WebError::from(e).page_response(),
+    };
+    settings_page(
+        state,
+        visit,
+        rows,
+        saved,
+        Extra {
+            webhook,
+            secret,
+            url,
+            errors,
+            status,
+        },
+    )
+}
+
+/// `POST /settings/notifications/webhook`: sets it and shows the secret once.
+pub async fn set_webhook(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !csrf_ok(&visit, &form) {
+        return WebError::from(AppError::Refused("auth-csrf")).page_response();
+    }
+    let url = form.get("url").cloned().unwrap_or_default();
+    match inbox::set_webhook(&state.app, &visit.ctx, who, &url).await {
+        Ok(secret) => {
+            settings_with(
+                &state,
+                &visit,
+                false,
+                Some(secret),
+                String::new(),
+                super::Errors::default(),
+                StatusCode::OK,
+            )
+            .await
+        }
+        Err(AppError::Validation(fields)) => {
+            let errors = super::Errors::from_fields(&state.i18n, &fields);
+            settings_with(
+                &state,
+                &visit,
+                false,
+                None,
+                url,
+                errors,
+                StatusCode::UNPROCESSABLE_ENTITY,
+            )
+            .await
+        }
+        Err(e) => WebError::from(e).page_response(),
+    }
+}
+
+/// `POST /settings/notifications/webhook/remove`
+pub async fn remove_webhook(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !csrf_ok(&visit, &form) {
+        return WebError::from(AppError::Refused("auth-csrf")).page_response();
+    }
+    match inbox::remove_webhook(&state.app, &visit.ctx, who).await {
+        Ok(()) | Err(AppError::NotFound) => see_other("/settings/notifications?saved=1", None),
+        Err(e) => WebError::from(e).page_response(),
+    }
 }
 
 /// `?saved=1`
@@ -327,10 +445,17 @@ pub async fn settings(
     let Some(who) = &visit.signed_in else {
         return see_other("/login", None);
     };
-    match inbox::settings(&state.app, who).await {
-        Ok(rows) => settings_page(&state, &visit, rows, q.saved.is_some()),
-        Err(e) => WebError::from(e).page_response(),
-    }
+    let _ = who;
+    settings_with(
+        &state,
+        &visit,
+        q.saved.is_some(),
+        None,
+        String::new(),
+        super::Errors::default(),
+        StatusCode::OK,
+    )
+    .await
 }
 
 /// `POST /settings/notifications`: every checkbox of the grid (an unticked one is
