@@ -50,6 +50,8 @@ pub struct Application {
     pub due_on: Option<Date>,
     /// Changes with every move, comment and attachment.
     pub version: i64,
+    /// When an answer to the clarification request is due.
+    pub clarification_due: Option<Date>,
 }
 
 /// An attached file.
@@ -126,6 +128,10 @@ async fn summary(
             .as_deref()
             .and_then(|d| kabinet_domain::profile::date(d).ok()),
         version: row.version,
+        clarification_due: row
+            .clarification_due_on
+            .as_deref()
+            .and_then(|d| kabinet_domain::profile::date(d).ok()),
     })
 }
 
@@ -288,6 +294,7 @@ pub async fn create_draft(
         submitted_at: None,
         due_on: None,
         version: 1,
+        clarification_due_on: None,
     };
     store::insert(&mut tx, &row).await?;
     store::add_event(
@@ -605,6 +612,13 @@ async fn record_move(
 ) -> Result<(), AppError> {
     if !store::set_status(conn, &row.id, from.as_str(), to.as_str(), now).await? {
         return Err(AppError::Conflict("application-changed-meanwhile"));
+    }
+    if to == Status::NeedsClarification {
+        let calendar = catalog::calendar(conn).await?;
+        let due = calendar.add_working_days(now.date(), CLARIFICATION_WORKING_DAYS);
+        store::set_clarification_due(conn, &row.id, Some(&due.to_string())).await?;
+    } else if from == Status::NeedsClarification {
+        store::set_clarification_due(conn, &row.id, None).await?;
     }
     let reason = reason
         .map(str::trim)
@@ -927,6 +941,61 @@ pub async fn file(
     drop(conn);
     let bytes = files::read(app, &record).await?;
     Ok((record, bytes))
+}
+
+/// Working days an applicant has to answer a clarification request.
+pub const CLARIFICATION_WORKING_DAYS: u32 = 10;
+
+/// Reminds applicants of clarification requests (NTF-4): three days before the answer
+/// is due and once it is overdue, each once (several processes claim them with a
+/// conditional update). Returns how many were sent.
+pub async fn send_clarification_reminders(app: &App) -> Result<usize, AppError> {
+    let now = app.clock.now();
+    let today = now.date();
+    let mut sent = 0;
+    for (kind, until, subject, text) in [
+        (
+            "soon",
+            today + time::Duration::days(3),
+            "notice-clarification-soon-subject",
+            "notice-clarification-soon-message",
+        ),
+        (
+            "overdue",
+            today,
+            "notice-clarification-overdue-subject",
+            "notice-clarification-overdue-message",
+        ),
+    ] {
+        let mut tx = app.store.begin().await?;
+        let due =
+            store::claim_clarification_reminders(&mut tx, kind, &until.to_string(), 500).await?;
+        for (id, number, account, due_on) in &due {
+            let date = kabinet_domain::profile::date(due_on)
+                .map(crate::format::day)
+                .unwrap_or_else(|_| due_on.clone());
+            notices::notify(
+                &mut tx,
+                app,
+                now,
+                account,
+                &notices::Notice {
+                    category: kabinet_domain::notify::Category::Deadlines,
+                    subject_key: subject,
+                    text_key: text,
+                    args: &[("number", number.as_str()), ("date", date.as_str())],
+                    link: Some(format!("/applications/{id}")),
+                },
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        sent += due.len();
+    }
+    if sent > 0 {
+        app.outbox_wake.notify_one();
+    }
+    Ok(sent)
 }
 
 // ---- staff ----

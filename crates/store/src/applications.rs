@@ -39,10 +39,12 @@ pub struct ApplicationRow {
     pub due_on: Option<String>,
     /// Bumped on every change.
     pub version: i64,
+    /// When an answer to a clarification request is due (`YYYY-MM-DD`).
+    pub clarification_due_on: Option<String>,
 }
 
 const COLUMNS: &str = "id, number, account_id, service_id, service_version, status, fields_sealed, step, \
-     assignee, created_at, updated_at, submitted_at, due_on, version";
+     assignee, created_at, updated_at, submitted_at, due_on, version, clarification_due_on";
 
 fn row(r: &AnyRow) -> Result<ApplicationRow, StoreError> {
     Ok(ApplicationRow {
@@ -64,6 +66,7 @@ fn row(r: &AnyRow) -> Result<ApplicationRow, StoreError> {
             .transpose()?,
         due_on: r.try_get(12)?,
         version: r.try_get(13)?,
+        clarification_due_on: r.try_get(14)?,
     })
 }
 
@@ -366,6 +369,65 @@ pub async fn assign(
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Sets (or clears) the date an answer to a clarification request is due; a new
+/// request starts its reminders afresh.
+pub async fn set_clarification_due(
+    conn: &mut Conn,
+    id: &str,
+    due_on: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE applications SET clarification_due_on = $2, clarification_reminded = '' WHERE id = $1",
+    )
+    .bind(id)
+    .bind(due_on)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Applications waiting for a clarification whose reminder `kind` (`soon`: due on or
+/// before `until`; `overdue`: due before `until`) was not sent yet, at most `limit`;
+/// each is marked in the caller's transaction so that only one process sends it.
+/// `(id, number, account_id, due_on)`.
+pub async fn claim_clarification_reminders(
+    conn: &mut Conn,
+    kind: &str,
+    until: &str,
+    limit: i64,
+) -> Result<Vec<(String, String, String, String)>, StoreError> {
+    let cmp = if kind == "overdue" { "<" } else { "<=" };
+    let sql = format!(
+        "SELECT id, number, account_id, clarification_due_on FROM applications \
+         WHERE status = 'needs_clarification' AND clarification_due_on {cmp} $1 \
+           AND clarification_reminded NOT LIKE $2 ORDER BY clarification_due_on LIMIT $3"
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        .bind(until)
+        .bind(format!("%{kind}%"))
+        .bind(limit)
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut claimed = Vec::new();
+    for r in &rows {
+        let (id, number, account, due): (String, Option<String>, String, String) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+        let done = sqlx::query(
+            "UPDATE applications SET clarification_reminded = clarification_reminded || $2 \
+             WHERE id = $1 AND clarification_reminded NOT LIKE $3",
+        )
+        .bind(&id)
+        .bind(format!("{kind},"))
+        .bind(format!("%{kind}%"))
+        .execute(&mut *conn)
+        .await?;
+        if done.rows_affected() == 1 {
+            claimed.push((id, number.unwrap_or_default(), account, due));
+        }
+    }
+    Ok(claimed)
 }
 
 /// Open applications past their due date that supervisors have not been told about

@@ -97,6 +97,11 @@ const SQLITE: &[Migration] = &[
         name: "webhooks",
         sql: include_str!("../migrations/sqlite/0015_webhooks.sql"),
     },
+    Migration {
+        version: 16,
+        name: "reminders",
+        sql: include_str!("../migrations/sqlite/0016_reminders.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -174,6 +179,11 @@ const POSTGRES: &[Migration] = &[
         version: 15,
         name: "webhooks",
         sql: include_str!("../migrations/postgres/0015_webhooks.sql"),
+    },
+    Migration {
+        version: 16,
+        name: "reminders",
+        sql: include_str!("../migrations/postgres/0016_reminders.sql"),
     },
 ];
 

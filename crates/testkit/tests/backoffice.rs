@@ -441,3 +441,59 @@ backend_test! {
         assert!(entries.iter().any(|e| e.action == "profile.change_request_viewed"));
     }
 }
+
+backend_test! {
+    async fn clarification_reminders_three_days_before_and_when_overdue_once(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp, true).await;
+        let clock = app.clock.clone().unwrap();
+        let applicant = register_user(&app, &smtp, "citizen@example.ru").await;
+        let id = filed(&applicant, "Вопрос о сроках услуги с уточнением").await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let mv = |to: &str, reason: &str| {
+            let path = format!("/api/v1/staff/applications/{id}/transition");
+            let body = json!({ "to": to, "reason": reason });
+            let op = op.clone();
+            async move { op.post(&path, body).await.status().as_u16() }
+        };
+        assert_eq!(mv("in_progress", "").await, 200);
+        assert_eq!(mv("needs_clarification", "Приложите договор").await, 200);
+        // 10 working days from Thursday 12 March 2026: 26 March; the page says so.
+        let page = applicant.get(&format!("/applications/{id}")).await.text().await.unwrap();
+        assert!(page.contains("Ответьте до 26.03.2026"), "{page}");
+        let reminders = |kind: &'static str| {
+            let app = &app;
+            async move {
+                let mut conn = app.app.store.acquire().await.unwrap();
+                let n: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM notifications WHERE category = 'deadlines' AND title LIKE '{kind}%'"))).fetch_one(&mut *conn).await.unwrap();
+                n
+            }
+        };
+        assert_eq!(kabinet_app::applications::send_clarification_reminders(&app.app).await.unwrap(), 0, "not yet");
+        // About eleven days later (sessions kept alive): three days before the due date.
+        for _ in 0..14 {
+            clock.advance(time::Duration::hours(20));
+            applicant.get("/api/v1/session").await;
+            op.get("/api/v1/session").await;
+        }
+        assert_eq!(kabinet_app::applications::send_clarification_reminders(&app.app).await.unwrap(), 1);
+        assert_eq!(kabinet_app::applications::send_clarification_reminders(&app.app).await.unwrap(), 0, "once");
+        assert_eq!(reminders("Осталось").await, 1);
+        // Past the due date: the overdue reminder, once.
+        for _ in 0..4 {
+            clock.advance(time::Duration::hours(20));
+            applicant.get("/api/v1/session").await;
+            op.get("/api/v1/session").await;
+        }
+        assert_eq!(kabinet_app::applications::send_clarification_reminders(&app.app).await.unwrap(), 1);
+        assert_eq!(kabinet_app::applications::send_clarification_reminders(&app.app).await.unwrap(), 0);
+        assert_eq!(reminders("Срок ответа").await, 1);
+        let n = applicant.json("/api/v1/notifications?category=deadlines").await;
+        assert_eq!(n["items"][0]["link"], format!("/applications/{id}"));
+        // Answering ends the schedule; a new request starts it afresh.
+        assert_eq!(applicant.post(&format!("/api/v1/applications/{id}/comments"), json!({ "text": "Договор приложу завтра" })).await.status(), 201);
+        assert_eq!(applicant.json(&format!("/api/v1/applications/{id}")).await["status"], "in_progress");
+        assert_eq!(mv("needs_clarification", "Договор не приложен").await, 200);
+        assert_eq!(kabinet_app::applications::send_clarification_reminders(&app.app).await.unwrap(), 0, "a new due date, nothing due yet");
+    }
+}

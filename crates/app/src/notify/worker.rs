@@ -169,6 +169,9 @@ impl Worker {
                 if let Err(e) = crate::auth::send_password_reminders(&self.app).await {
                     tracing::error!(error = %e, "password reminders failed");
                 }
+                if let Err(e) = crate::applications::send_clarification_reminders(&self.app).await {
+                    tracing::error!(error = %e, "clarification reminders failed");
+                }
                 match crate::backoffice::raise_overdue(&self.app).await {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(

@@ -851,6 +851,7 @@ struct DetailPage<'a> {
     can_attach: bool,
     can_withdraw: bool,
     clarification: Option<String>,
+    clarification_due: String,
     status_names: String,
     csrf: String,
     errors: Errors,
@@ -924,6 +925,10 @@ fn detail_page(
         can_attach: a.status == Status::NeedsClarification,
         can_withdraw: moves_for(a.status, Mover::Applicant).contains(&Status::Withdrawn),
         clarification,
+        clarification_due: a
+            .clarification_due
+            .map(kabinet_app::format::day)
+            .unwrap_or_default(),
         status_names: status_names(state),
         csrf: visit
             .signed_in
