@@ -73,3 +73,7 @@ notice-clarification-soon-message = По заявлению № { $number } ну
 notice-clarification-overdue-subject = Срок ответа на запрос истёк
 notice-clarification-overdue-message = Срок ответа на запрос уточнения по заявлению № { $number } истёк { $date }. Ответьте как можно скорее, иначе в услуге могут отказать.
 page-application-clarify-due = Ответьте до { $date }.
+staff-delivery-title = Уведомления пользователя и доставка
+staff-delivery-lead = Последние 50 уведомлений: где показаны и что с письмами, SMS и вебхуком (состояние, число попыток, последняя ошибка). Просмотр записывается в журнал аудита.
+staff-delivery-none = Уведомлений нет.
+staff-delivery-not-in-inbox = не показано (выключено в настройках)

@@ -320,6 +320,35 @@ pub async fn remove_webhook(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<(), 
     Ok(())
 }
 
+/// An account's latest notifications with their delivery state, for support staff and
+/// administrators (NTF-5 made visible); the view is recorded.
+pub async fn for_staff(
+    app: &App,
+    ctx: &Ctx,
+    staff: &SignedIn,
+    account_id: &str,
+) -> Result<Vec<(Notification, Vec<(String, String, i64, Option<String>)>)>, AppError> {
+    if staff.authorize(Action::HandleSupport).is_err() {
+        staff.authorize(Action::ManageAccounts)?;
+    }
+    let mut conn = app.store.acquire().await?;
+    kabinet_store::accounts::get(&mut conn, account_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let list = store::with_deliveries(&mut conn, account_id, 50).await?;
+    audit_event(
+        &mut conn,
+        ctx,
+        app.clock.now(),
+        &staff.actor(),
+        "notifications.viewed_by_staff",
+        &format!("account:{account_id}"),
+        json!({ "rows": list.len() }),
+    )
+    .await?;
+    Ok(list)
+}
+
 #[cfg(test)]
 mod tests {
     use super::check_webhook_url;

@@ -267,3 +267,50 @@ pub async fn delete_webhook(conn: &mut Conn, account_id: &str) -> Result<bool, S
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// The latest notifications of an account (inbox or not) with their deliveries, for
+/// staff: `(notification, [(kind, status, attempts, last_error)])`.
+pub async fn with_deliveries(
+    conn: &mut Conn,
+    account_id: &str,
+    limit: i64,
+) -> Result<Vec<(Notification, Vec<(String, String, i64, Option<String>)>)>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM notifications WHERE account_id = $1 ORDER BY id DESC LIMIT $2"
+    )))
+    .bind(account_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    let list: Vec<Notification> = rows.iter().map(notification).collect::<Result<_, _>>()?;
+    let Some(oldest) = list.last().map(|n| n.id.clone()) else {
+        return Ok(Vec::new());
+    };
+    let rows = sqlx::query(
+        "SELECT o.notification_id, o.kind, o.status, o.attempts, o.last_error FROM outbox o \
+         JOIN notifications n ON n.id = o.notification_id \
+         WHERE n.account_id = $1 AND n.id >= $2 ORDER BY o.id",
+    )
+    .bind(account_id)
+    .bind(&oldest)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut deliveries: Vec<(String, (String, String, i64, Option<String>))> = Vec::new();
+    for r in &rows {
+        deliveries.push((
+            r.try_get(0)?,
+            (r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?),
+        ));
+    }
+    Ok(list
+        .into_iter()
+        .map(|n| {
+            let d = deliveries
+                .iter()
+                .filter(|(id, _)| *id == n.id)
+                .map(|(_, d)| d.clone())
+                .collect();
+            (n, d)
+        })
+        .collect())
+}

@@ -96,7 +96,7 @@ backend_test! {
 
         // E-mail off for application statuses: the next change is in the inbox only.
         let settings = u.json("/api/v1/me/notification-settings").await;
-        assert_eq!(settings["categories"]["application_status"], json!({ "inbox": true, "email": true, "sms": false }));
+        assert_eq!(settings["categories"]["application_status"], json!({ "inbox": true, "email": true, "sms": false, "webhook": true }));
         assert_eq!(settings["categories"]["news"]["email"], false);
         let res = u.c.put(app.url("/api/v1/me/notification-settings")).header("X-CSRF-Token", &u.csrf)
             .json(&json!({ "categories": { "application_status": { "email": false }, "weather": { "email": true } } })).send().await.unwrap();
@@ -125,6 +125,18 @@ backend_test! {
         let sid = security["items"][0]["id"].as_str().unwrap().to_owned();
         let sent = deliveries(&u, &sid).await;
         assert!(sent.iter().any(|d| d["channel"] == "email" && d["status"] == "sent"));
+
+        // Staff see the same delivery state for the account (and that is recorded).
+        let account = u.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+        assert_eq!(u.get(&format!("/api/v1/staff/accounts/{account}/notifications")).await.status(), 403);
+        let seen = op.json(&format!("/api/v1/staff/accounts/{account}/notifications")).await;
+        let submitted = seen["items"].as_array().unwrap().iter().find(|n| n["title"] == "Заявление принято").unwrap().clone();
+        assert_eq!(submitted["deliveries"][0]["channel"], "email");
+        assert_eq!(submitted["deliveries"][0]["status"], "sent");
+        let page = op.get(&format!("/staff/accounts/{account}/notifications")).await.text().await.unwrap();
+        assert!(page.contains("Заявление принято") && page.contains("Отправлено"));
+        let audit = kabinet_store::audit::latest(&app.app.store, 50).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "notifications.viewed_by_staff"));
 
         // «Отметить все прочитанными»; filters are checked.
         assert_eq!(u.get("/api/v1/notifications?category=weather").await.status(), 422);
@@ -162,7 +174,7 @@ backend_test! {
         let res = u.c.post(app.url("/settings/notifications")).form(&form).send().await.unwrap();
         assert_eq!(res.status(), 303);
         let s = u.json("/api/v1/me/notification-settings").await;
-        assert_eq!(s["categories"]["application_status"], json!({ "inbox": true, "email": false, "sms": false }));
+        assert_eq!(s["categories"]["application_status"], json!({ "inbox": true, "email": false, "sms": false, "webhook": false }));
         assert_eq!(s["categories"]["security"]["email"], true);
         assert_eq!(s["categories"]["support"]["inbox"], false);
     }

@@ -129,6 +129,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/accounts/find", post(pages::staff::find))
         .route("/staff/accounts/{id}/role", post(pages::staff::set_role))
+        .route(
+            "/staff/accounts/{id}/notifications",
+            get(pages::staff::deliveries),
+        )
         .route("/staff/accounts/{id}/block", post(pages::staff::block))
         .route("/staff/accounts/{id}/unblock", post(pages::staff::unblock))
         .route(

@@ -119,6 +119,7 @@ use crate::error::{Problem, ProblemField};
         notifications::get_settings,
         notifications::put_settings,
         notifications::put_webhook,
+        notifications::staff_list,
         notifications::delete_webhook,
         staff::create_broadcast,
         staff::broadcasts,
@@ -228,6 +229,10 @@ pub fn routes() -> Router<AppState> {
             get(staff::staff_list).post(staff::create_staff),
         )
         .route("/api/v1/staff/accounts/{id}/role", post(staff::set_role))
+        .route(
+            "/api/v1/staff/accounts/{id}/notifications",
+            get(notifications::staff_list),
+        )
         .route("/api/v1/staff/accounts/{id}/block", post(staff::block))
         .route("/api/v1/staff/accounts/{id}/unblock", post(staff::unblock))
         .route("/api/v1/staff/audit", get(staff::audit))

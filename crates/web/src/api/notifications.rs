@@ -318,3 +318,56 @@ pub async fn delete_webhook(
     inbox::remove_webhook(&state.app, &visit.ctx, who).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// A notification with its deliveries, as staff see it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffItem {
+    /// The notification.
+    #[serde(flatten)]
+    pub item: Item,
+    /// Shown in «Мои сообщения».
+    pub in_inbox: bool,
+    /// Per channel.
+    pub deliveries: Vec<DeliveryItem>,
+}
+
+/// An account's notifications.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StaffItems {
+    /// The latest 50.
+    pub items: Vec<StaffItem>,
+}
+
+/// An account's latest notifications and where each went (support staff and
+/// administrators; the view is recorded).
+#[utoipa::path(get, path = "/api/v1/staff/accounts/{id}/notifications", tag = "staff",
+    summary = "Уведомления пользователя и их доставка",
+    params(("id" = String, Path, description = "The account")),
+    responses((status = 200, description = "The latest 50", body = StaffItems)))]
+pub async fn staff_list(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+) -> Result<Json<StaffItems>, WebError> {
+    let who = visit.require()?;
+    let list = inbox::for_staff(&state.app, &visit.ctx, who, &id).await?;
+    Ok(Json(StaffItems {
+        items: list
+            .into_iter()
+            .map(|(n, d)| StaffItem {
+                in_inbox: n.in_inbox,
+                item: item(n),
+                deliveries: d
+                    .into_iter()
+                    .map(|(kind, status, attempts, last_error)| DeliveryItem {
+                        channel: kind,
+                        status: delivery_status(&status).to_owned(),
+                        attempts,
+                        last_error,
+                        sent_at: None,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    }))
+}

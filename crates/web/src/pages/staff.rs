@@ -1696,3 +1696,85 @@ pub async fn send_broadcast(
         },
     }
 }
+
+// ---- an account's notifications and their delivery (NTF-5 for staff) ----
+
+/// A notification as staff see it.
+pub struct DeliveryView {
+    /// When.
+    pub at: String,
+    /// Category (Russian).
+    pub category: String,
+    /// Title.
+    pub title: String,
+    /// In «Мои сообщения», read or not (Russian).
+    pub inbox: String,
+    /// `channel: state (attempts, error)` per delivery.
+    pub deliveries: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "staff_deliveries.html")]
+struct DeliveriesPage<'a> {
+    l: Layout<'a>,
+    nav: Nav,
+    rows: Vec<DeliveryView>,
+}
+
+/// `GET /staff/accounts/{id}/notifications`
+pub async fn deliveries(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+) -> Response {
+    let (who, nav) = match staff(&state, &visit) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let list = match kabinet_app::inbox::for_staff(&state.app, &visit.ctx, who, &id).await {
+        Ok(l) => l,
+        Err(e) => return WebError::from(e).page_response(),
+    };
+    let t = |k: &str| state.i18n.t(k);
+    let rows = list
+        .into_iter()
+        .map(|(n, d)| DeliveryView {
+            at: format::datetime(n.created_at),
+            category: t(&format!("notify-category-{}", n.category.replace('_', "-"))),
+            inbox: if !n.in_inbox {
+                t("staff-delivery-not-in-inbox")
+            } else if n.read_at.is_some() {
+                t("messages-read")
+            } else {
+                t("messages-new")
+            },
+            title: n.title,
+            deliveries: d
+                .into_iter()
+                .map(|(kind, status, attempts, error)| {
+                    let state_text = t(&format!(
+                        "messages-delivery-{}",
+                        crate::api::notifications::delivery_status(&status)
+                    ));
+                    let mut s = format!(
+                        "{}: {state_text}, {attempts}",
+                        t(&format!("messages-channel-{kind}"))
+                    );
+                    if let Some(e) = error {
+                        s.push_str(&format!(" — {e}"));
+                    }
+                    s
+                })
+                .collect(),
+        })
+        .collect();
+    respond(
+        StatusCode::OK,
+        &DeliveriesPage {
+            l: Layout::for_visit(&state, &visit),
+            nav,
+            rows,
+        },
+        None,
+    )
+}
