@@ -327,7 +327,7 @@ pub async fn for_staff(
     ctx: &Ctx,
     staff: &SignedIn,
     account_id: &str,
-) -> Result<Vec<(Notification, Vec<(String, String, i64, Option<String>)>)>, AppError> {
+) -> Result<Vec<(Notification, Vec<store::DeliveryState>)>, AppError> {
     if staff.authorize(Action::HandleSupport).is_err() {
         staff.authorize(Action::ManageAccounts)?;
     }

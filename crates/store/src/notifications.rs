@@ -268,13 +268,16 @@ pub async fn delete_webhook(conn: &mut Conn, account_id: &str) -> Result<bool, S
     Ok(done.rows_affected() == 1)
 }
 
+/// A delivery as staff see it: `(kind, status, attempts, last_error)`.
+pub type DeliveryState = (String, String, i64, Option<String>);
+
 /// The latest notifications of an account (inbox or not) with their deliveries, for
-/// staff: `(notification, [(kind, status, attempts, last_error)])`.
+/// staff.
 pub async fn with_deliveries(
     conn: &mut Conn,
     account_id: &str,
     limit: i64,
-) -> Result<Vec<(Notification, Vec<(String, String, i64, Option<String>)>)>, StoreError> {
+) -> Result<Vec<(Notification, Vec<DeliveryState>)>, StoreError> {
     let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM notifications WHERE account_id = $1 ORDER BY id DESC LIMIT $2"
     )))
@@ -295,7 +298,7 @@ pub async fn with_deliveries(
     .bind(&oldest)
     .fetch_all(&mut *conn)
     .await?;
-    let mut deliveries: Vec<(String, (String, String, i64, Option<String>))> = Vec::new();
+    let mut deliveries: Vec<(String, DeliveryState)> = Vec::new();
     for r in &rows {
         deliveries.push((
             r.try_get(0)?,
