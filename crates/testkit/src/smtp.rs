@@ -236,7 +236,13 @@ fn serve_connection(stream: TcpStream, builder: &SessionBuilder, handler: Sessio
 impl MailServer {
     /// Starts the server on a thread of its own.
     pub fn start() -> MailServer {
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind the test SMTP server");
+        MailServer::start_at("127.0.0.1:0")
+    }
+
+    /// Starts the server on a given address (a server that comes up where kabinet
+    /// already expects one).
+    pub fn start_at(address: &str) -> MailServer {
+        let listener = TcpListener::bind(address).expect("bind the test SMTP server");
         let addr = listener.local_addr().expect("SMTP address");
         let shared = Arc::new(Shared::default());
         let accept_shared = Arc::clone(&shared);

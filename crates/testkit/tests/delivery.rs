@@ -169,3 +169,31 @@ backend_test! {
         app.stop().await;
     }
 }
+
+backend_test! {
+    async fn mail_waits_for_a_server_that_is_down_and_is_delivered_once_it_is_up(backend) {
+        // A port nobody listens on yet.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let app = TestApp::spawn_with(backend, options(&[
+            ("KABINET_SMTP_URL", format!("smtp://127.0.0.1:{port}")),
+            ("KABINET_OUTBOX_BACKOFF_SECS", "30".into()),
+        ], false, true)).await;
+        let clock = app.clock.clone().unwrap();
+        let id = ops::send_test_message(&app.app, &Ctx::cli(), TestTarget::Email("a@b.ru".into())).await.unwrap();
+        let worker = worker_for(&app);
+        let t0 = app.app.clock.now();
+        assert_eq!(worker.run_once().await.unwrap(), Some((id, Outcome::Retry(t0 + Duration::seconds(30)))));
+        let waiting = outbox::get(&app.app.store, id).await.unwrap().unwrap();
+        assert_eq!((waiting.status, waiting.attempts), (Status::Pending, 1));
+        assert!(waiting.last_error.is_some());
+
+        // The server comes up; the next attempt delivers, and only once.
+        let smtp = MailServer::start_at(&format!("127.0.0.1:{port}"));
+        clock.advance(Duration::seconds(30));
+        assert_eq!(worker.run_once().await.unwrap(), Some((id, Outcome::Sent)));
+        clock.advance(Duration::hours(2));
+        assert_eq!(worker.run_once().await.unwrap(), None);
+        assert_eq!(smtp.messages().len(), 1);
+        app.stop().await;
+    }
+}
