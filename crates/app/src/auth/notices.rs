@@ -151,7 +151,7 @@ pub async fn notify(
                 to: value.clone(),
                 subject: subject.clone(),
                 text: with_link(&text, link.as_deref()),
-                html: Some(html_body(&subject, &text, link.as_deref())),
+                html: Some(html_body(app, &subject, &text, link.as_deref())),
                 unsubscribe: match (&app.settings.public_url, mandatory) {
                     (Some(base), false) => Some(format!(
                         "{}/unsubscribe?t={}",
@@ -163,7 +163,7 @@ pub async fn notify(
             },
             _ => Message::Sms {
                 to: value.clone(),
-                text: sms_text(&subject, &text),
+                text: sms_text(app, &subject, &text),
             },
         };
         let payload = serde_json::to_value(&message)
@@ -223,12 +223,13 @@ fn escape(s: &str) -> String {
 }
 
 /// The HTML part of a notice: the title, the text and a link to the object.
-fn html_body(subject: &str, text: &str, link: Option<&str>) -> String {
+fn html_body(app: &App, subject: &str, text: &str, link: Option<&str>) -> String {
     let link = link
         .map(|l| {
             format!(
-                "<p><a href=\"{}\">Открыть в личном кабинете</a></p>",
-                escape(l)
+                "<p><a href=\"{}\">{}</a></p>",
+                escape(l),
+                escape(&app.i18n.t("notify-email-open"))
             )
         })
         .unwrap_or_default();
@@ -243,11 +244,11 @@ fn html_body(subject: &str, text: &str, link: Option<&str>) -> String {
 
 /// An SMS within one 70-character Cyrillic segment where possible: the text when it
 /// fits, else the title with a pointer to the portal.
-fn sms_text(subject: &str, text: &str) -> String {
+fn sms_text(app: &App, subject: &str, text: &str) -> String {
     if text.chars().count() <= 70 {
         return text.to_owned();
     }
-    let short = format!("{subject}. Подробности в личном кабинете");
+    let short = app.i18n.t_with("notify-sms-short", &[("title", subject)]);
     if short.chars().count() <= 70 {
         short
     } else {
