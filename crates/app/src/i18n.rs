@@ -148,6 +148,9 @@ mod tests {
         for key in kabinet_domain::ids::ALL_MESSAGE_KEYS {
             assert!(i18n.has(key), "locales/ru/ids.ftl lacks {key}");
         }
+        for key in kabinet_domain::organisation::MESSAGE_KEYS {
+            assert!(i18n.has(key), "locales/ru/ids.ftl lacks {key}");
+        }
     }
 
     #[test]

@@ -12,5 +12,6 @@ pub mod form;
 pub mod ids;
 pub mod login;
 pub mod notify;
+pub mod organisation;
 pub mod password;
 pub mod profile;
