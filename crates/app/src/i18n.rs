@@ -20,6 +20,7 @@ const RU: &[(&str, &str)] = &[
     ),
     ("staff.ftl", include_str!("../../../locales/ru/staff.ftl")),
     ("notify.ftl", include_str!("../../../locales/ru/notify.ftl")),
+    ("org.ftl", include_str!("../../../locales/ru/org.ftl")),
 ];
 
 /// A loaded catalog for one language.
@@ -149,7 +150,7 @@ mod tests {
             assert!(i18n.has(key), "locales/ru/ids.ftl lacks {key}");
         }
         for key in kabinet_domain::organisation::MESSAGE_KEYS {
-            assert!(i18n.has(key), "locales/ru/ids.ftl lacks {key}");
+            assert!(i18n.has(key), "locales/ru/org.ftl lacks {key}");
         }
     }
 
