@@ -24,6 +24,7 @@ pub mod identity;
 pub mod inbox;
 pub mod notify;
 pub mod ops;
+pub mod organisations;
 pub mod privacy;
 pub mod profile;
 pub mod registry;

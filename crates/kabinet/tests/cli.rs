@@ -142,8 +142,9 @@ fn migrate_and_verify(backend: TestBackend) {
     let out = kabinet(dir.path(), &env, &["migrate"]);
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(
-        stdout(&out)
-            .contains("Applied migrations [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]"),
+        stdout(&out).contains(
+            "Applied migrations [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17]"
+        ),
         "{}",
         stdout(&out)
     );

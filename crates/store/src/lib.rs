@@ -17,6 +17,7 @@ mod error;
 pub mod mfa;
 pub mod migrate;
 pub mod notifications;
+pub mod organizations;
 pub mod outbox;
 pub mod privacy;
 pub mod profiles;

@@ -102,6 +102,11 @@ const SQLITE: &[Migration] = &[
         name: "reminders",
         sql: include_str!("../migrations/sqlite/0016_reminders.sql"),
     },
+    Migration {
+        version: 17,
+        name: "organisations",
+        sql: include_str!("../migrations/sqlite/0017_organisations.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -184,6 +189,11 @@ const POSTGRES: &[Migration] = &[
         version: 16,
         name: "reminders",
         sql: include_str!("../migrations/postgres/0016_reminders.sql"),
+    },
+    Migration {
+        version: 17,
+        name: "organisations",
+        sql: include_str!("../migrations/postgres/0017_organisations.sql"),
     },
 ];
 

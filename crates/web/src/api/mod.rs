@@ -7,6 +7,7 @@ pub mod identity;
 pub mod json;
 pub mod mfa;
 pub mod notifications;
+pub mod organizations;
 pub mod profile;
 pub mod services;
 pub mod staff;
@@ -120,6 +121,13 @@ use crate::error::{Problem, ProblemField};
         notifications::put_settings,
         notifications::put_webhook,
         notifications::staff_list,
+        organizations::create,
+        organizations::mine,
+        organizations::get,
+        organizations::members,
+        organizations::pending,
+        organizations::verify,
+        organizations::refuse,
         notifications::delete_webhook,
         staff::create_broadcast,
         staff::broadcasts,
@@ -241,6 +249,24 @@ pub fn routes() -> Router<AppState> {
             get(staff::broadcasts).post(staff::create_broadcast),
         )
         .route("/api/v1/staff/broadcasts/{id}", get(staff::broadcast))
+        .route(
+            "/api/v1/organizations",
+            get(organizations::mine).post(organizations::create),
+        )
+        .route("/api/v1/organizations/{id}", get(organizations::get))
+        .route(
+            "/api/v1/organizations/{id}/members",
+            get(organizations::members),
+        )
+        .route("/api/v1/staff/organizations", get(organizations::pending))
+        .route(
+            "/api/v1/staff/organizations/{id}/verify",
+            post(organizations::verify),
+        )
+        .route(
+            "/api/v1/staff/organizations/{id}/refuse",
+            post(organizations::refuse),
+        )
         .route("/api/v1/notifications", get(notifications::list))
         .route(
             "/api/v1/notifications/read-all",

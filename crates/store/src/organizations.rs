@@ -1,0 +1,214 @@
+//! Organisations and their members as stored (ORG-1, ORG-2). SQL only: the rules live
+//! in `kabinet_domain::organisation` and `kabinet_app::organisations`.
+
+use sqlx::Row;
+use time::OffsetDateTime;
+
+use crate::{Conn, StoreError, ts};
+
+/// An organisation row.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Organization {
+    /// UUIDv7.
+    pub id: String,
+    /// `legal_entity` or `sole_proprietor`.
+    pub kind: String,
+    /// Keyed hash of the ИНН (one organisation per ИНН).
+    pub inn_index: String,
+    /// `{inn, ogrn, kpp}` as JSON, sealed.
+    pub identifiers_sealed: String,
+    /// Full name.
+    pub full_name: String,
+    /// Short name.
+    pub short_name: Option<String>,
+    /// Legal address.
+    pub legal_address: String,
+    /// `pending_verification`, `active` or `refused`.
+    pub status: String,
+    /// Staff's comment or reason.
+    pub decision: Option<String>,
+    /// `account:<id>` of the creator.
+    pub created_by: String,
+    /// Created.
+    pub created_at: OffsetDateTime,
+    /// Last change.
+    pub updated_at: OffsetDateTime,
+}
+
+const COLUMNS: &str = "id, kind, inn_index, identifiers_sealed, full_name, short_name, legal_address, \
+     status, decision, created_by, created_at, updated_at";
+
+fn organization(r: &sqlx::any::AnyRow) -> Result<Organization, StoreError> {
+    Ok(Organization {
+        id: r.try_get(0)?,
+        kind: r.try_get(1)?,
+        inn_index: r.try_get(2)?,
+        identifiers_sealed: r.try_get(3)?,
+        full_name: r.try_get(4)?,
+        short_name: r.try_get(5)?,
+        legal_address: r.try_get(6)?,
+        status: r.try_get(7)?,
+        decision: r.try_get(8)?,
+        created_by: r.try_get(9)?,
+        created_at: ts::parse(&r.try_get::<String, _>(10)?)?,
+        updated_at: ts::parse(&r.try_get::<String, _>(11)?)?,
+    })
+}
+
+/// Whether an organisation with this ИНН (keyed hash) exists.
+pub async fn inn_taken(conn: &mut Conn, inn_index: &str) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM organizations WHERE inn_index = $1")
+        .bind(inn_index)
+        .fetch_one(&mut *conn)
+        .await?;
+    Ok(n > 0)
+}
+
+/// Stores a new organisation.
+pub async fn insert(conn: &mut Conn, o: &Organization) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO organizations (id, kind, inn_index, identifiers_sealed, full_name, short_name, \
+         legal_address, status, decision, created_by, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+    )
+    .bind(&o.id)
+    .bind(&o.kind)
+    .bind(&o.inn_index)
+    .bind(&o.identifiers_sealed)
+    .bind(&o.full_name)
+    .bind(&o.short_name)
+    .bind(&o.legal_address)
+    .bind(&o.status)
+    .bind(&o.decision)
+    .bind(&o.created_by)
+    .bind(ts::format(o.created_at))
+    .bind(ts::format(o.updated_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// An organisation by id.
+pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<Organization>, StoreError> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM organizations WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    r.as_ref().map(organization).transpose()
+}
+
+/// Organisations with a status, oldest first.
+pub async fn with_status(
+    conn: &mut Conn,
+    status: &str,
+    limit: i64,
+) -> Result<Vec<Organization>, StoreError> {
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM organizations WHERE status = $1 ORDER BY created_at, id LIMIT $2"
+    )))
+    .bind(status)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter().map(organization).collect()
+}
+
+/// The organisations an account is a member of, with its role.
+pub async fn of_account(
+    conn: &mut Conn,
+    account_id: &str,
+) -> Result<Vec<(Organization, String)>, StoreError> {
+    let columns = COLUMNS
+        .split(", ")
+        .map(|c| format!("o.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {columns}, m.role FROM organizations o JOIN organization_members m \
+         ON m.organization_id = o.id WHERE m.account_id = $1 ORDER BY o.full_name"
+    )))
+    .bind(account_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((organization(r)?, r.try_get(12)?)))
+        .collect()
+}
+
+/// Sets the status and staff's comment; false when it was not in `from` any more.
+pub async fn decide(
+    conn: &mut Conn,
+    id: &str,
+    from: &str,
+    to: &str,
+    decision: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE organizations SET status = $3, decision = $4, updated_at = $5 \
+         WHERE id = $1 AND status = $2",
+    )
+    .bind(id)
+    .bind(from)
+    .bind(to)
+    .bind(decision)
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Adds a member (or changes their role).
+pub async fn put_member(
+    conn: &mut Conn,
+    organization_id: &str,
+    account_id: &str,
+    role: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO organization_members (organization_id, account_id, role, created_at) \
+         VALUES ($1, $2, $3, $4) ON CONFLICT (organization_id, account_id) DO UPDATE SET role = $3",
+    )
+    .bind(organization_id)
+    .bind(account_id)
+    .bind(role)
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A member's role, if they are one.
+pub async fn role_of(
+    conn: &mut Conn,
+    organization_id: &str,
+    account_id: &str,
+) -> Result<Option<String>, StoreError> {
+    Ok(sqlx::query_scalar(
+        "SELECT role FROM organization_members WHERE organization_id = $1 AND account_id = $2",
+    )
+    .bind(organization_id)
+    .bind(account_id)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// The members: `(account_id, role)`, administrators first.
+pub async fn members(
+    conn: &mut Conn,
+    organization_id: &str,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT account_id, role FROM organization_members WHERE organization_id = $1 \
+         ORDER BY CASE role WHEN 'administrator' THEN 0 WHEN 'operator' THEN 1 ELSE 2 END, created_at",
+    )
+    .bind(organization_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}

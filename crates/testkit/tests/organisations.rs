@@ -1,0 +1,125 @@
+//! Organisations through the API on both backends (ORG-1, first part): only confirmed
+//! people register one; identifiers checked on their own and together; one per ИНН;
+//! members see it, nobody else does; staff verify or refuse with a reason; the ИНН is
+//! never stored in clear.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use kabinet_testkit::people::{User, register_user, staff_user};
+use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use serde_json::{Value, json};
+
+async fn spawn(backend: TestBackend, smtp: &MailServer) -> TestApp {
+    TestApp::spawn_with(
+        backend,
+        TestOptions {
+            worker: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        },
+    )
+    .await
+}
+
+const PERSON_INN: &str = "500100732259";
+const OGRNIP: &str = "304500116000157";
+const LEGAL_INN: &str = "7707083893";
+const OGRN: &str = "1027700132195";
+const KPP: &str = "773601001";
+
+/// A person with standard data and their own ИНН, confirmed by staff.
+async fn confirmed(app: &TestApp, smtp: &MailServer, op: &User, email: &str) -> User {
+    let u = register_user(app, smtp, email).await;
+    let res = u.patch("/api/v1/me", json!({
+        "last_name": "Иванова", "first_name": "Мария", "birth_date": "01.02.1990", "snils": "112-233-445 95", "inn": PERSON_INN,
+        "passport": { "series": "45 06", "number": "654321", "issued_on": "15.03.2010", "issuer_code": "770-001" }
+    })).await;
+    assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    let id = u.json("/api/v1/session").await["account_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = op
+        .post(
+            &format!("/api/v1/staff/accounts/{id}/confirm-identity"),
+            json!({ "method": "in_person" }),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    u
+}
+
+fn fields(v: &Value) -> Vec<String> {
+    v["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+backend_test! {
+    async fn register_verify_and_see_an_organisation(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp).await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let simple = register_user(&app, &smtp, "simple@example.ru").await;
+        let legal = json!({ "kind": "legal_entity", "inn": LEGAL_INN, "ogrn": OGRN, "kpp": KPP,
+            "full_name": "Публичное акционерное общество «Сбербанк России»", "short_name": "ПАО Сбербанк", "legal_address": "117312, г. Москва, ул. Вавилова, д. 19" });
+        assert_eq!(simple.post("/api/v1/organizations", legal.clone()).await.status(), 403, "confirmed people only");
+
+        let u = confirmed(&app, &smtp, &op, "director@example.ru").await;
+        // Identifiers together: an ОГРНИП where an ОГРН belongs, a foreign ИНН for a sole proprietor.
+        let res = u.post("/api/v1/organizations", json!({ "kind": "legal_entity", "inn": LEGAL_INN, "ogrn": OGRNIP, "kpp": "", "full_name": "", "legal_address": "Москва" })).await;
+        assert_eq!(res.status(), 422);
+        let mut f = fields(&res.json().await.unwrap());
+        f.sort();
+        assert_eq!(f, ["full_name", "kpp", "ogrn"]);
+        let res = u.post("/api/v1/organizations", json!({ "kind": "sole_proprietor", "inn": "773173084809", "ogrn": OGRNIP, "full_name": "ИП Иванова М.", "legal_address": "Москва" })).await;
+        assert_eq!(res.status(), 422);
+        assert_eq!(fields(&res.json().await.unwrap()), ["inn"]);
+        let res = u.post("/api/v1/organizations", json!({ "kind": "cooperative", "inn": "", "ogrn": "", "full_name": "", "legal_address": "" })).await;
+        assert_eq!(res.status(), 422);
+
+        // A legal entity and the person's own sole proprietorship.
+        let res = u.post("/api/v1/organizations", legal.clone()).await;
+        assert_eq!(res.status(), 201);
+        let org: Value = res.json().await.unwrap();
+        assert_eq!((org["status"].as_str().unwrap(), org["role"].as_str().unwrap()), ("pending_verification", "administrator"));
+        let id = org["id"].as_str().unwrap().to_owned();
+        assert_eq!(u.post("/api/v1/organizations", legal).await.status(), 409, "one organisation per ИНН");
+        let res = u.post("/api/v1/organizations", json!({ "kind": "sole_proprietor", "inn": PERSON_INN, "ogrn": OGRNIP, "full_name": "ИП Иванова Мария", "legal_address": "Москва" })).await;
+        assert_eq!(res.status(), 201);
+        assert_eq!(u.json("/api/v1/organizations").await["items"].as_array().unwrap().len(), 2);
+
+        // Members see it; nobody else does.
+        let got = u.json(&format!("/api/v1/organizations/{id}")).await;
+        assert_eq!((got["inn"].as_str().unwrap(), got["ogrn"].as_str().unwrap(), got["kpp"].as_str().unwrap()), (LEGAL_INN, OGRN, KPP));
+        let members = u.json(&format!("/api/v1/organizations/{id}/members")).await;
+        assert_eq!(members["items"][0]["role"], "administrator");
+        assert_eq!(simple.get(&format!("/api/v1/organizations/{id}")).await.status(), 404);
+        assert_eq!(simple.get(&format!("/api/v1/organizations/{id}/members")).await.status(), 404);
+
+        // Staff: the queue, a refusal needs a reason, verification makes it active.
+        assert_eq!(u.get("/api/v1/staff/organizations").await.status(), 403);
+        let queue = op.json("/api/v1/staff/organizations").await;
+        assert_eq!(queue.as_array().unwrap().len(), 2);
+        assert_eq!(op.post(&format!("/api/v1/staff/organizations/{id}/refuse"), json!({ "comment": " " })).await.status(), 422);
+        assert_eq!(op.post(&format!("/api/v1/staff/organizations/{id}/verify"), json!({ "comment": "Сверено с ЕГРЮЛ" })).await.status(), 200);
+        assert_eq!(op.post(&format!("/api/v1/staff/organizations/{id}/verify"), json!({})).await.status(), 409);
+        assert_eq!(u.json(&format!("/api/v1/organizations/{id}")).await["status"], "active");
+        let news = u.json("/api/v1/notifications").await;
+        assert!(news["items"].as_array().unwrap().iter().any(|n| n["title"] == "Организация подтверждена"));
+
+        // The ИНН is sealed at rest.
+        let mut conn = app.app.store.acquire().await.unwrap();
+        let stored: Vec<String> = sqlx::query_scalar("SELECT identifiers_sealed FROM organizations").fetch_all(&mut *conn).await.unwrap();
+        assert!(stored.iter().all(|s| !s.contains(LEGAL_INN) && !s.contains(PERSON_INN)));
+        let audit = kabinet_store::audit::latest(&app.app.store, 100).await.unwrap();
+        assert!(audit.iter().any(|e| e.action == "organization.created"));
+        assert!(audit.iter().any(|e| e.action == "organization.verified"));
+    }
+}
