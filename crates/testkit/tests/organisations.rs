@@ -123,3 +123,38 @@ backend_test! {
         assert!(audit.iter().any(|e| e.action == "organization.verified"));
     }
 }
+
+backend_test! {
+    async fn the_pages_without_javascript(backend) {
+        let smtp = MailServer::start();
+        let app = spawn(backend, &smtp).await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let u = confirmed(&app, &smtp, &op, "director@example.ru").await;
+        let page = u.get("/organizations").await.text().await.unwrap();
+        assert!(page.contains("name=\"ogrn\"") && page.contains("Зарегистрировать"));
+        let post = |pairs: &[(&str, &str)]| {
+            let mut form: Vec<(String, String)> = pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+            form.push(("csrf_token".into(), u.csrf.clone()));
+            let c = u.c.clone();
+            let url = app.url("/organizations");
+            async move { c.post(url).form(&form).send().await.unwrap() }
+        };
+        let res = post(&[("kind", "sole_proprietor"), ("inn", PERSON_INN), ("ogrn", OGRN), ("full_name", "ИП Иванова"), ("legal_address", "Москва")]).await;
+        assert_eq!(res.status(), 422);
+        let body = res.text().await.unwrap();
+        assert!(body.contains("Это ОГРН юридического лица") && body.contains("ИП Иванова"), "the message and what was typed");
+        let res = post(&[("kind", "sole_proprietor"), ("inn", PERSON_INN), ("ogrn", OGRNIP), ("full_name", "ИП Иванова Мария"), ("legal_address", "Москва")]).await;
+        assert_eq!(res.status(), 303);
+        let to = res.headers()["location"].to_str().unwrap().to_owned();
+        let info = u.get(&to).await.text().await.unwrap();
+        assert!(info.contains("Информация об организации") && info.contains(OGRNIP) && info.contains("На проверке") && info.contains("Администратор"));
+        let queue = op.get("/staff/organizations").await.text().await.unwrap();
+        assert!(queue.contains("ИП Иванова Мария") && queue.contains(OGRNIP));
+        let id = to.trim_start_matches("/organizations/");
+        let res = op.c.post(app.url(&format!("/staff/organizations/{id}/refuse"))).form(&[("csrf_token", op.csrf.as_str()), ("comment", "")]).send().await.unwrap();
+        assert_eq!(res.status(), 422);
+        let res = op.c.post(app.url(&format!("/staff/organizations/{id}/verify"))).form(&[("csrf_token", op.csrf.as_str()), ("comment", "")]).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        assert!(u.get(&to).await.text().await.unwrap().contains("Подтверждена"));
+    }
+}

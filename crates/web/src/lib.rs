@@ -139,6 +139,11 @@ pub fn router(state: AppState) -> Router {
             "/staff/broadcasts",
             get(pages::staff::broadcasts).post(pages::staff::send_broadcast),
         )
+        .route("/staff/organizations", get(pages::staff::organizations))
+        .route(
+            "/staff/organizations/{id}/{decision}",
+            post(pages::staff::decide_organization),
+        )
         .route("/staff/support", get(pages::staff::support_queue))
         .route("/staff/support/{id}", get(pages::staff::support_ticket))
         .route(
@@ -179,6 +184,11 @@ pub fn router(state: AppState) -> Router {
             "/settings/notifications",
             get(pages::messages::settings).post(pages::messages::save_settings),
         )
+        .route(
+            "/organizations",
+            get(pages::organizations::list).post(pages::organizations::create),
+        )
+        .route("/organizations/{id}", get(pages::organizations::show))
         .route("/support", get(pages::support::list))
         .route("/support/{id}", get(pages::support::show))
         .route(

@@ -9,6 +9,7 @@ pub mod home;
 pub mod identity;
 pub mod messages;
 pub mod mfa;
+pub mod organizations;
 pub mod profile;
 pub mod services;
 pub mod staff;

@@ -1778,3 +1778,128 @@ pub async fn deliveries(
         None,
     )
 }
+
+// ---- organisation verification (BO-4) ----
+
+/// An organisation waiting for verification.
+pub struct PendingOrg {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// Kind (Russian).
+    pub kind: String,
+    /// `ИНН …, ОГРН …, КПП …`.
+    pub identifiers: String,
+    /// Address.
+    pub address: String,
+    /// Registered.
+    pub at: String,
+}
+
+#[derive(Template)]
+#[template(path = "staff_organizations.html")]
+struct OrganizationsPage<'a> {
+    l: Layout<'a>,
+    nav: Nav,
+    csrf: String,
+    rows: Vec<PendingOrg>,
+    errors: Errors,
+}
+
+async fn organizations_page(
+    state: &AppState,
+    visit: &Visit,
+    status: StatusCode,
+    errors: Errors,
+) -> Response {
+    let (who, nav) = match staff_for(state, visit, Action::ConfirmIdentity) {
+        Ok(v) => v,
+        Err(r) => return *r,
+    };
+    let list = match kabinet_app::organisations::pending(&state.app, who).await {
+        Ok(l) => l,
+        Err(e) => return WebError::from(e).page_response(),
+    };
+    let t = |k: &str| state.i18n.t(k);
+    let rows = list
+        .into_iter()
+        .map(|v| {
+            let legal = v.org.kind == "legal_entity";
+            let mut identifiers = format!(
+                "{} {}, {} {}",
+                t("org-inn"),
+                v.inn,
+                t(if legal { "org-ogrn" } else { "org-ogrnip" }),
+                v.ogrn
+            );
+            if let Some(k) = &v.kpp {
+                identifiers.push_str(&format!(", {} {k}", t("org-kpp")));
+            }
+            PendingOrg {
+                kind: t(&format!("org-kind-{}", v.org.kind.replace('_', "-"))),
+                at: format::datetime(v.org.created_at),
+                address: v.org.legal_address.clone(),
+                name: v.org.full_name.clone(),
+                id: v.org.id,
+                identifiers,
+            }
+        })
+        .collect();
+    let page = OrganizationsPage {
+        l: Layout::for_visit(state, visit),
+        nav,
+        csrf: who.csrf_token.clone(),
+        rows,
+        errors,
+    };
+    respond(status, &page, None)
+}
+
+/// `GET /staff/organizations`: organisations waiting for verification.
+pub async fn organizations(State(state): State<AppState>, visit: Visit) -> Response {
+    organizations_page(&state, &visit, StatusCode::OK, Errors::default()).await
+}
+
+/// `POST /staff/organizations/{id}/{verify|refuse}`
+pub async fn decide_organization(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path((id, decision)): Path<(String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let verify = match decision.as_str() {
+        "verify" => true,
+        "refuse" => false,
+        _ => return WebError::NotFound.page_response(),
+    };
+    let r = async {
+        let who = csrf_checked(&visit, &form)?;
+        kabinet_app::organisations::decide(
+            &state.app,
+            &visit.ctx,
+            who,
+            &id,
+            verify,
+            text(&form, "comment"),
+        )
+        .await
+    }
+    .await;
+    match r {
+        Ok(()) => see_other("/staff/organizations", None),
+        Err(AppError::Conflict(key)) => {
+            organizations_page(
+                &state,
+                &visit,
+                StatusCode::CONFLICT,
+                Errors::one("comment", state.i18n.t(key)),
+            )
+            .await
+        }
+        Err(e) => match form_errors(&state, e, "comment") {
+            Ok((status, errors)) => organizations_page(&state, &visit, status, errors).await,
+            Err(e) => e.page_response(),
+        },
+    }
+}
