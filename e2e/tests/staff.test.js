@@ -193,6 +193,17 @@ test('an application through the back office and back to the applicant', async (
   await admin.goto(server.url + '/staff/audit?action=application.viewed');
   assert.match(await admin.textContent('table'), /application\.viewed/);
   await accessible(admin, 'audit log');
+  await admin.goto(server.url + '/staff/broadcasts');
+  await admin.fill('#title', 'Новые услуги');
+  await admin.fill('#text', 'В каталоге появились услуги нотариата.');
+  await go(admin, admin.click('main form button[type=submit]'));
+  assert.match(await admin.textContent('table'), /Новые услуги/);
+  await accessible(admin, 'broadcasts');
+  await admin.goto(server.url + '/staff/organizations');
+  await accessible(admin, 'organisation verification');
+  await applicant.goto(server.url + '/organizations');
+  assert.equal(await applicant.textContent('h1'), 'Мои организации');
+  await accessible(applicant, 'my organisations');
   // The operator may not open the administrator's pages.
   const denied = await op.goto(server.url + '/staff/accounts');
   assert.equal(denied.status(), 403);
