@@ -306,3 +306,310 @@ pub async fn decide(
     app.outbox_wake.notify_one();
     Ok(())
 }
+
+// ---- members and invitations (ORG-2) ----
+
+/// How long an invitation's code is valid.
+pub const INVITATION_DAYS: i64 = 7;
+
+/// The caller's role in an organisation; "not found" to anyone who is not a member.
+async fn member_role(
+    conn: &mut kabinet_store::Conn,
+    who: &SignedIn,
+    id: &str,
+) -> Result<Role, AppError> {
+    store::role_of(conn, id, &who.account.id)
+        .await?
+        .and_then(|r| Role::parse(&r))
+        .ok_or(AppError::NotFound)
+}
+
+fn require(role: Role, act: rules::Act) -> Result<(), AppError> {
+    if rules::may(role, act) {
+        Ok(())
+    } else {
+        Err(AppError::Refused("org-role-denied"))
+    }
+}
+
+fn invitation_code() -> Result<String, AppError> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut bytes = [0_u8; 10];
+    getrandom::fill(&mut bytes).map_err(corrupt)?;
+    Ok(bytes
+        .iter()
+        .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
+        .collect())
+}
+
+/// Tells the organisation's administrators about a change.
+async fn tell_administrators(
+    conn: &mut kabinet_store::Conn,
+    app: &App,
+    now: time::OffsetDateTime,
+    org: &Organization,
+    subject_key: &str,
+    text_key: &str,
+) -> Result<(), AppError> {
+    for (account, role) in store::members(conn, &org.id).await? {
+        if role == Role::Administrator.as_str() {
+            notices::notify(
+                conn,
+                app,
+                now,
+                &account,
+                &notices::Notice {
+                    category: kabinet_domain::notify::Category::PersonalData,
+                    subject_key,
+                    text_key,
+                    args: &[("name", org.full_name.as_str())],
+                    link: Some(format!("/organizations/{}", org.id)),
+                },
+            )
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// An administrator invites a person by e-mail or phone with a role; the code goes to
+/// that contact and is valid for [`INVITATION_DAYS`] days. Answers the invitation's id.
+pub async fn invite(
+    app: &App,
+    ctx: &Ctx,
+    who: &SignedIn,
+    id: &str,
+    contact: &str,
+    role: &str,
+) -> Result<String, AppError> {
+    who.authorize(Action::UseOwnApplications)?;
+    let mut errors = Vec::new();
+    let contact = kabinet_domain::login::Contact::parse(contact.trim())
+        .map_err(|e| errors.push(FieldError::new("contact", e.message_key())))
+        .ok();
+    let role = Role::parse(role.trim());
+    if role.is_none() {
+        errors.push(FieldError::new("role", "org-role-unknown"));
+    }
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    let mine = member_role(&mut tx, who, id).await?;
+    require(mine, rules::Act::ManageMembers)?;
+    let (Some(contact), Some(role)) = (contact, role) else {
+        return Err(AppError::Validation(errors));
+    };
+    let org = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    if org.status != "active" {
+        return Err(AppError::Conflict("org-not-active"));
+    }
+    let code = invitation_code()?;
+    let invitation = store::Invitation {
+        id: Uuid::now_v7().to_string(),
+        organization_id: id.to_owned(),
+        contact_key: contact.login().key(),
+        role: role.as_str().to_owned(),
+        status: "pending".into(),
+        expires_at: now + time::Duration::days(INVITATION_DAYS),
+    };
+    store::insert_invitation(
+        &mut tx,
+        &invitation,
+        &crate::auth::sha256_hex(&code),
+        &who.actor(),
+        now,
+    )
+    .await?;
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        "organization.invited",
+        &format!("organization:{id}"),
+        json!({ "invitation": invitation.id, "role": role.as_str(), "contact_kind": contact.kind() }),
+    )
+    .await?;
+    let role_name = app.i18n.t(&format!("org-role-{}", role.as_str()));
+    let expires = crate::format::day(invitation.expires_at.date());
+    let text = app.i18n.t_with(
+        "org-invitation-message",
+        &[
+            ("name", org.full_name.as_str()),
+            ("role", role_name.as_str()),
+            ("code", code.as_str()),
+            ("date", expires.as_str()),
+        ],
+    );
+    let message = notices::text_message(
+        contact.kind(),
+        contact.as_str(),
+        app.i18n.t("org-invitation-subject"),
+        text,
+    );
+    notices::send(&mut tx, app, now, &message).await?;
+    tell_administrators(
+        &mut tx,
+        app,
+        now,
+        &org,
+        "notice-org-invited-subject",
+        "notice-org-invited-message",
+    )
+    .await?;
+    tx.commit().await?;
+    app.outbox_wake.notify_one();
+    Ok(invitation.id)
+}
+
+/// The invitee accepts (`accept`) or declines an invitation by its code: only while it
+/// is pending and valid, and only the person who has the invited contact confirmed.
+/// Answers the organisation and the role.
+pub async fn answer_invitation(
+    app: &App,
+    ctx: &Ctx,
+    who: &SignedIn,
+    code: &str,
+    accept: bool,
+) -> Result<(String, Role), AppError> {
+    who.authorize(Action::UseOwnApplications)?;
+    let code = code.trim().to_uppercase();
+    if code.is_empty() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "code",
+            "form-required",
+        )]));
+    }
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    let inv = store::invitation_by_code(&mut tx, &crate::auth::sha256_hex(&code))
+        .await?
+        .ok_or_else(|| {
+            AppError::Validation(vec![FieldError::new("code", "org-invitation-invalid")])
+        })?;
+    if inv.status != "pending" {
+        return Err(AppError::Conflict("org-invitation-used"));
+    }
+    if inv.expires_at <= now {
+        return Err(AppError::Conflict("org-invitation-expired"));
+    }
+    let mine = kabinet_store::accounts::contacts(&mut tx, &who.account.id)
+        .await?
+        .into_iter()
+        .filter_map(|(_, value)| kabinet_domain::login::Contact::parse(&value).ok())
+        .any(|c| c.login().key() == inv.contact_key);
+    if !mine {
+        return Err(AppError::Refused("org-invitation-not-yours"));
+    }
+    let role = Role::parse(&inv.role).ok_or_else(|| corrupt("invitation role"))?;
+    if !store::close_invitation(
+        &mut tx,
+        &inv.id,
+        if accept { "accepted" } else { "declined" },
+    )
+    .await?
+    {
+        return Err(AppError::Conflict("org-invitation-used"));
+    }
+    let org = store::get(&mut tx, &inv.organization_id)
+        .await?
+        .ok_or(AppError::NotFound)?;
+    if accept {
+        store::put_member(&mut tx, &org.id, &who.account.id, role.as_str(), now).await?;
+    }
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        if accept {
+            "organization.invitation_accepted"
+        } else {
+            "organization.invitation_declined"
+        },
+        &format!("organization:{}", org.id),
+        json!({ "invitation": inv.id, "role": role.as_str() }),
+    )
+    .await?;
+    let (subject, text) = if accept {
+        ("notice-org-joined-subject", "notice-org-joined-message")
+    } else {
+        ("notice-org-declined-subject", "notice-org-declined-message")
+    };
+    tell_administrators(&mut tx, app, now, &org, subject, text).await?;
+    tx.commit().await?;
+    app.outbox_wake.notify_one();
+    Ok((org.id, role))
+}
+
+/// An administrator changes a member's role, or removes them (`role` = `None`); a
+/// member may remove themselves (leave). The last administrator can neither leave nor
+/// be demoted.
+pub async fn change_member(
+    app: &App,
+    ctx: &Ctx,
+    who: &SignedIn,
+    id: &str,
+    account_id: &str,
+    role: Option<&str>,
+) -> Result<(), AppError> {
+    who.authorize(Action::UseOwnApplications)?;
+    let next = match role {
+        Some(r) => Some(Role::parse(r).ok_or_else(|| {
+            AppError::Validation(vec![FieldError::new("role", "org-role-unknown")])
+        })?),
+        None => None,
+    };
+    let now = app.clock.now();
+    let mut tx = app.store.begin().await?;
+    let mine = member_role(&mut tx, who, id).await?;
+    let leaving = next.is_none() && account_id == who.account.id;
+    if !leaving {
+        require(mine, rules::Act::ManageMembers)?;
+    }
+    let members = store::members(&mut tx, id).await?;
+    let current = members
+        .iter()
+        .find(|(a, _)| a == account_id)
+        .and_then(|(_, r)| Role::parse(r))
+        .ok_or(AppError::NotFound)?;
+    let administrators = members
+        .iter()
+        .filter(|(_, r)| r == Role::Administrator.as_str())
+        .count();
+    if rules::leaves_no_administrator(current, next, administrators) {
+        return Err(AppError::Conflict("org-last-administrator"));
+    }
+    match next {
+        Some(r) => store::put_member(&mut tx, id, account_id, r.as_str(), now).await?,
+        None => {
+            store::remove_member(&mut tx, id, account_id).await?;
+        }
+    }
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        if next.is_some() {
+            "organization.role_changed"
+        } else {
+            "organization.member_removed"
+        },
+        &format!("organization:{id}"),
+        json!({ "member": format!("account:{account_id}"), "from": current.as_str(), "to": next.map(Role::as_str) }),
+    )
+    .await?;
+    let org = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
+    tell_administrators(
+        &mut tx,
+        app,
+        now,
+        &org,
+        "notice-org-members-subject",
+        "notice-org-members-message",
+    )
+    .await?;
+    tx.commit().await?;
+    app.outbox_wake.notify_one();
+    Ok(())
+}

@@ -107,6 +107,11 @@ const SQLITE: &[Migration] = &[
         name: "organisations",
         sql: include_str!("../migrations/sqlite/0017_organisations.sql"),
     },
+    Migration {
+        version: 18,
+        name: "invitations",
+        sql: include_str!("../migrations/sqlite/0018_invitations.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -194,6 +199,11 @@ const POSTGRES: &[Migration] = &[
         version: 17,
         name: "organisations",
         sql: include_str!("../migrations/postgres/0017_organisations.sql"),
+    },
+    Migration {
+        version: 18,
+        name: "invitations",
+        sql: include_str!("../migrations/postgres/0018_invitations.sql"),
     },
 ];
 

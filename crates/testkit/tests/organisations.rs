@@ -158,3 +158,97 @@ backend_test! {
         assert!(u.get(&to).await.text().await.unwrap().contains("Подтверждена"));
     }
 }
+
+fn code_in(text: &str) -> String {
+    text.split("Код приглашения: ")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take(10)
+        .collect()
+}
+
+backend_test! {
+    async fn invitations_members_and_the_last_administrator(backend) {
+        let smtp = MailServer::start();
+        let app = TestApp::spawn_with(backend, TestOptions {
+            worker: true,
+            manual_clock: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_SESSION_IDLE_MINUTES".into(), "1440".into()),
+                ("KABINET_SESSION_ABSOLUTE_HOURS".into(), "720".into()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        }).await;
+        let clock = app.clock.clone().unwrap();
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let admin = confirmed(&app, &smtp, &op, "director@example.ru").await;
+        let colleague = register_user(&app, &smtp, "colleague@example.ru").await;
+        let stranger = register_user(&app, &smtp, "stranger@example.ru").await;
+        let res = admin.post("/api/v1/organizations", json!({ "kind": "legal_entity", "inn": LEGAL_INN, "ogrn": OGRN, "kpp": KPP, "full_name": "ООО «Ромашка»", "legal_address": "Москва" })).await;
+        let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let invite = |who: &User, contact: &str, role: &str| {
+            let path = format!("/api/v1/organizations/{id}/invitations");
+            let body = json!({ "contact": contact, "role": role });
+            let who = who.clone();
+            async move { who.post(&path, body).await }
+        };
+        assert_eq!(invite(&admin, "colleague@example.ru", "operator").await.status(), 409, "not verified yet");
+        assert_eq!(op.post(&format!("/api/v1/staff/organizations/{id}/verify"), json!({})).await.status(), 200);
+        assert_eq!(invite(&admin, "не контакт", "boss").await.status(), 422);
+        assert_eq!(invite(&stranger, "colleague@example.ru", "operator").await.status(), 404, "not a member");
+
+        // The code goes to the contact; only its owner may use it, once.
+        let seen = smtp.messages().len();
+        assert_eq!(invite(&admin, "colleague@example.ru", "operator").await.status(), 201);
+        let code = code_in(&smtp.find_after(seen, |m| m.to == ["colleague@example.ru"]).await.body_text());
+        assert_eq!(stranger.post("/api/v1/invitations/accept", json!({ "code": code })).await.status(), 403, "wrong person");
+        assert_eq!(colleague.post("/api/v1/invitations/accept", json!({ "code": "AAAAAAAAAA" })).await.status(), 422);
+        let res = colleague.post("/api/v1/invitations/accept", json!({ "code": code.to_lowercase() })).await;
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.json::<Value>().await.unwrap()["role"], "operator");
+        assert_eq!(colleague.post("/api/v1/invitations/accept", json!({ "code": code })).await.status(), 409, "reused");
+        assert_eq!(colleague.json(&format!("/api/v1/organizations/{id}")).await["role"], "operator");
+        assert_eq!(invite(&colleague, "stranger@example.ru", "observer").await.status(), 403, "operators do not invite");
+
+        // An expired code.
+        let seen = smtp.messages().len();
+        assert_eq!(invite(&admin, "stranger@example.ru", "observer").await.status(), 201);
+        let late = code_in(&smtp.find_after(seen, |m| m.to == ["stranger@example.ru"]).await.body_text());
+        for _ in 0..9 {
+            clock.advance(time::Duration::hours(20));
+            for u in [&admin, &colleague, &stranger] {
+                u.get("/api/v1/session").await;
+            }
+        }
+        assert_eq!(stranger.post("/api/v1/invitations/accept", json!({ "code": late })).await.status(), 409, "expired");
+
+        // The last administrator can neither leave nor be demoted; after a second one, yes.
+        let admin_id = admin.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+        let colleague_id = colleague.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+        let role = |who: &User, account: &str, role: &str| {
+            let path = format!("/api/v1/organizations/{id}/members/{account}/role");
+            let body = json!({ "role": role });
+            let who = who.clone();
+            async move { who.post(&path, body).await.status().as_u16() }
+        };
+        assert_eq!(role(&admin, &admin_id, "observer").await, 409);
+        let leave = admin.c.delete(app.url(&format!("/api/v1/organizations/{id}/members/{admin_id}"))).header("X-CSRF-Token", &admin.csrf).send().await.unwrap();
+        assert_eq!(leave.status(), 409);
+        assert_eq!(role(&colleague, &colleague_id, "administrator").await, 403, "operators do not change roles");
+        assert_eq!(role(&admin, &colleague_id, "administrator").await, 200);
+        assert_eq!(role(&admin, &admin_id, "observer").await, 200);
+        let members = colleague.json(&format!("/api/v1/organizations/{id}/members")).await;
+        assert_eq!(members["items"][0]["role"], "administrator");
+        let leave = admin.c.delete(app.url(&format!("/api/v1/organizations/{id}/members/{admin_id}"))).header("X-CSRF-Token", &admin.csrf).send().await.unwrap();
+        assert_eq!(leave.status(), 204, "an observer may leave");
+        assert_eq!(admin.get(&format!("/api/v1/organizations/{id}")).await.status(), 404);
+        let audit = kabinet_store::audit::latest(&app.app.store, 200).await.unwrap();
+        for action in ["organization.invited", "organization.invitation_accepted", "organization.role_changed", "organization.member_removed"] {
+            assert!(audit.iter().any(|e| e.action == action), "{action}");
+        }
+    }
+}

@@ -128,6 +128,11 @@ use crate::error::{Problem, ProblemField};
         organizations::pending,
         organizations::verify,
         organizations::refuse,
+        organizations::invite,
+        organizations::accept,
+        organizations::decline,
+        organizations::set_role,
+        organizations::remove,
         notifications::delete_webhook,
         staff::create_broadcast,
         staff::broadcasts,
@@ -257,6 +262,20 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/api/v1/organizations/{id}/members",
             get(organizations::members),
+        )
+        .route(
+            "/api/v1/organizations/{id}/invitations",
+            post(organizations::invite),
+        )
+        .route("/api/v1/invitations/accept", post(organizations::accept))
+        .route("/api/v1/invitations/decline", post(organizations::decline))
+        .route(
+            "/api/v1/organizations/{id}/members/{account_id}/role",
+            post(organizations::set_role),
+        )
+        .route(
+            "/api/v1/organizations/{id}/members/{account_id}",
+            axum::routing::delete(organizations::remove),
         )
         .route("/api/v1/staff/organizations", get(organizations::pending))
         .route(
