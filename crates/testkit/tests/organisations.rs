@@ -156,6 +156,30 @@ backend_test! {
         let res = op.c.post(app.url(&format!("/staff/organizations/{id}/verify"))).form(&[("csrf_token", op.csrf.as_str()), ("comment", "")]).send().await.unwrap();
         assert_eq!(res.status(), 303);
         assert!(u.get(&to).await.text().await.unwrap().contains("Подтверждена"));
+
+        // Invite from the page; the colleague enters the code on «Мои организации».
+        let colleague = register_user(&app, &smtp, "colleague@example.ru").await;
+        let seen = smtp.messages().len();
+        let res = u.c.post(app.url(&format!("{to}/invite"))).form(&[("csrf_token", u.csrf.as_str()), ("contact", "не контакт"), ("role", "observer")]).send().await.unwrap();
+        assert_eq!(res.status(), 422);
+        let res = u.c.post(app.url(&format!("{to}/invite"))).form(&[("csrf_token", u.csrf.as_str()), ("contact", "colleague@example.ru"), ("role", "observer")]).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        let mail = smtp.find_after(seen, |m| m.to == ["colleague@example.ru"]).await.body_text();
+        let code: String = mail.split("Код приглашения: ").nth(1).unwrap().chars().take(10).collect();
+        let res = colleague.c.post(app.url("/organizations/invitation")).form(&[("csrf_token", colleague.csrf.as_str()), ("code", "НЕТАКОГО"), ("decision", "accept")]).send().await.unwrap();
+        assert_eq!(res.status(), 422);
+        let res = colleague.c.post(app.url("/organizations/invitation")).form(&[("csrf_token", colleague.csrf.as_str()), ("code", code.as_str()), ("decision", "accept")]).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(res.headers()["location"], to.as_str());
+        let info = colleague.get(&to).await.text().await.unwrap();
+        assert!(info.contains("Наблюдатель") && info.contains("Выйти из организации") && !info.contains("Отправить приглашение"));
+        let admin_view = u.get(&to).await.text().await.unwrap();
+        assert!(admin_view.contains("Исключить") && admin_view.contains("Отправить приглашение"));
+        // The colleague leaves from the page.
+        let colleague_id = colleague.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+        let res = colleague.c.post(app.url(&format!("{to}/members/{colleague_id}/remove"))).form(&[("csrf_token", colleague.csrf.as_str())]).send().await.unwrap();
+        assert_eq!(res.status(), 303);
+        assert_eq!(colleague.get(&to).await.status(), 404);
     }
 }
 

@@ -188,7 +188,19 @@ pub fn router(state: AppState) -> Router {
             "/organizations",
             get(pages::organizations::list).post(pages::organizations::create),
         )
+        .route(
+            "/organizations/invitation",
+            post(pages::organizations::invitation),
+        )
         .route("/organizations/{id}", get(pages::organizations::show))
+        .route(
+            "/organizations/{id}/invite",
+            post(pages::organizations::invite),
+        )
+        .route(
+            "/organizations/{id}/members/{account}/{what}",
+            post(pages::organizations::member),
+        )
         .route("/support", get(pages::support::list))
         .route("/support/{id}", get(pages::support::show))
         .route(

@@ -162,10 +162,16 @@ pub async fn create(
 
 /// A member as shown.
 pub struct MemberRow {
-    /// Account id (short).
+    /// Account id.
+    pub account: String,
+    /// Account id (short) or «Вы».
     pub who: String,
     /// Role (Russian).
     pub role: String,
+    /// Role name.
+    pub role_value: String,
+    /// It is the viewer.
+    pub me: bool,
 }
 
 #[derive(Template)]
@@ -185,10 +191,28 @@ struct OrgPage<'a> {
     updated: String,
     role: String,
     members: Vec<MemberRow>,
+    id: String,
+    csrf: String,
+    manage: bool,
+    invite: bool,
+    roles: Vec<(String, String)>,
+    errors: Errors,
 }
 
 /// `GET /organizations/{id}`: «Информация об организации» (members only).
 pub async fn show(State(state): State<AppState>, visit: Visit, Path(id): Path<String>) -> Response {
+    org_page(&state, &visit, &id, StatusCode::OK, Errors::default()).await
+}
+
+async fn org_page(
+    state: &AppState,
+    visit: &Visit,
+    id: &str,
+    status: StatusCode,
+    errors: Errors,
+) -> Response {
+    let state = state.clone();
+    let id = id.to_owned();
     let Some(who) = &visit.signed_in else {
         return see_other("/login", None);
     };
@@ -200,8 +224,23 @@ pub async fn show(State(state): State<AppState>, visit: Visit, Path(id): Path<St
         (Err(e), _) | (_, Err(e)) => return WebError::from(e).page_response(),
     };
     let legal = v.org.kind == "legal_entity";
+    let manage = v.role == Some(kabinet_domain::organisation::Role::Administrator);
     let page = OrgPage {
-        l: Layout::for_visit(&state, &visit),
+        l: Layout::for_visit(&state, visit),
+        id: v.org.id.clone(),
+        csrf: who.csrf_token.clone(),
+        manage,
+        invite: manage && v.org.status == "active",
+        roles: kabinet_domain::organisation::Role::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.as_str().to_owned(),
+                    t(&state, &format!("org-role-{}", r.as_str())),
+                )
+            })
+            .collect(),
+        errors,
         kind: t(
             &state,
             &format!("org-kind-{}", v.org.kind.replace('_', "-")),
@@ -220,12 +259,15 @@ pub async fn show(State(state): State<AppState>, visit: Visit, Path(id): Path<St
         members: members
             .into_iter()
             .map(|(account, role)| MemberRow {
+                me: account == who.account.id,
                 who: if account == who.account.id {
                     t(&state, "org-member-you")
                 } else {
                     account.chars().take(8).collect()
                 },
                 role: t(&state, &format!("org-role-{role}")),
+                role_value: role,
+                account,
             })
             .collect(),
         name: v.org.full_name,
@@ -235,5 +277,119 @@ pub async fn show(State(state): State<AppState>, visit: Visit, Path(id): Path<St
         kpp: v.kpp.unwrap_or_default(),
         address: v.org.legal_address,
     };
-    respond(StatusCode::OK, &page, None)
+    respond(status, &page, None)
+}
+
+fn field(form: &HashMap<String, String>, k: &str) -> String {
+    form.get(k).cloned().unwrap_or_default()
+}
+
+async fn after(
+    state: &AppState,
+    visit: &Visit,
+    id: &str,
+    result: Result<(), AppError>,
+    field_name: &str,
+) -> Response {
+    match result {
+        Ok(()) => see_other(&format!("/organizations/{id}"), None),
+        Err(AppError::Conflict(key)) => {
+            let errors = Errors::one(field_name, state.i18n.t(key));
+            org_page(state, visit, id, StatusCode::CONFLICT, errors).await
+        }
+        Err(e) => match form_errors(state, e, field_name) {
+            Ok((status, errors)) => org_page(state, visit, id, status, errors).await,
+            Err(e) => e.page_response(),
+        },
+    }
+}
+
+/// `POST /organizations/{id}/invite`
+pub async fn invite(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    let result = if visit.form_csrf_ok(&field(&form, "csrf_token")) {
+        organisations::invite(
+            &state.app,
+            &visit.ctx,
+            who,
+            &id,
+            &field(&form, "contact"),
+            &field(&form, "role"),
+        )
+        .await
+        .map(|_| ())
+    } else {
+        Err(AppError::Refused("auth-csrf"))
+    };
+    after(&state, &visit, &id, result, "contact").await
+}
+
+/// `POST /organizations/{id}/members/{account}/{role|remove}`
+pub async fn member(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path((id, account, what)): Path<(String, String, String)>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    let role = field(&form, "role");
+    let next = match what.as_str() {
+        "role" => Some(role.as_str()),
+        "remove" => None,
+        _ => return WebError::NotFound.page_response(),
+    };
+    let result = if visit.form_csrf_ok(&field(&form, "csrf_token")) {
+        organisations::change_member(&state.app, &visit.ctx, who, &id, &account, next).await
+    } else {
+        Err(AppError::Refused("auth-csrf"))
+    };
+    if result.is_ok() && next.is_none() && account == who.account.id {
+        return see_other("/organizations", None);
+    }
+    after(&state, &visit, &id, result, "members").await
+}
+
+/// `POST /organizations/invitation`: accept or decline a code (`decision`).
+pub async fn invitation(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    let accept = field(&form, "decision") != "decline";
+    let result = if visit.form_csrf_ok(&field(&form, "csrf_token")) {
+        organisations::answer_invitation(&state.app, &visit.ctx, who, &field(&form, "code"), accept)
+            .await
+    } else {
+        Err(AppError::Refused("auth-csrf"))
+    };
+    match result {
+        Ok((org, _)) if accept => see_other(&format!("/organizations/{org}"), None),
+        Ok(_) => see_other("/organizations", None),
+        Err(AppError::Conflict(key)) => {
+            list_page(
+                &state,
+                &visit,
+                StatusCode::CONFLICT,
+                form,
+                Errors::one("code", state.i18n.t(key)),
+            )
+            .await
+        }
+        Err(e) => match form_errors(&state, e, "code") {
+            Ok((status, errors)) => list_page(&state, &visit, status, form, errors).await,
+            Err(e) => e.page_response(),
+        },
+    }
 }
