@@ -164,19 +164,38 @@ pub async fn add_mfa_failure(conn: &mut Conn, id: &str) -> Result<i64, StoreErro
 
 /// A session with its account and whether the account has a second factor (a
 /// confirmed TOTP or codes), in one round trip: what every signed-in request needs.
-pub async fn resolve(conn: &mut Conn, id: &str) -> Result<Option<Resolved>, StoreError> {
-    let columns = COLUMNS
-        .split(", ")
-        .map(|c| format!("s.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!(
-        "SELECT {columns}, {}, a.mfa_codes, \
-         (SELECT COUNT(*) FROM mfa_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL), \
-         (SELECT COUNT(*) FROM notifications n WHERE n.account_id = a.id AND n.read_at IS NULL AND n.in_inbox = 1) \
-         FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
-        crate::accounts::ACCOUNT_COLUMNS
-    );
+/// With `with_unread` it also counts the account's unread notifications (pages show
+/// them in the header); without, the count is 0 and costs nothing.
+pub async fn resolve(
+    conn: &mut Conn,
+    id: &str,
+    with_unread: bool,
+) -> Result<Option<Resolved>, StoreError> {
+    // Built once per process, not per request.
+    static SQL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    let [plain, counted] = SQL.get_or_init(|| {
+        let columns = COLUMNS
+            .split(", ")
+            .map(|c| format!("s.{}", c.trim()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let build = |unread: &str| {
+            format!(
+                "SELECT {columns}, {}, a.mfa_codes, \
+                 (SELECT COUNT(*) FROM mfa_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL), \
+                 {unread} FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
+                crate::accounts::ACCOUNT_COLUMNS
+            )
+        };
+        [
+            build("CAST(0 AS BIGINT)"),
+            build(
+                "(SELECT COUNT(*) FROM notifications n WHERE n.account_id = a.id \
+                 AND n.read_at IS NULL AND n.in_inbox = 1)",
+            ),
+        ]
+    });
+    let sql = if with_unread { counted } else { plain }.as_str();
     let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *conn)

@@ -136,9 +136,12 @@ impl FromRequestParts<AppState> for Visit {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let session = match session_token(&parts.headers, state) {
-            Some(token) => auth::resolve_session(&state.app, token)
-                .await
-                .map_err(WebError::from)?,
+            // Only pages show the unread count (in their header); API calls skip it.
+            Some(token) => {
+                auth::resolve_session(&state.app, token, !parts.uri.path().starts_with("/api/"))
+                    .await
+                    .map_err(WebError::from)?
+            }
             None => None,
         };
         let (signed_in, pending) = match session {

@@ -102,8 +102,13 @@ pub(crate) async fn create(
 }
 
 /// The session of a cookie token, if it is alive (not idle too long, not past its
-/// absolute end, the account not blocked). Dead sessions are deleted.
-pub async fn resolve_session(app: &App, token: &str) -> Result<Option<SignedIn>, AppError> {
+/// absolute end, the account not blocked). Dead sessions are deleted. `with_unread`
+/// also counts unread notifications (pages show it; the API does not need it).
+pub async fn resolve_session(
+    app: &App,
+    token: &str,
+    with_unread: bool,
+) -> Result<Option<SignedIn>, AppError> {
     if token.len() != 64 || !token.bytes().all(|b| b.is_ascii_hexdigit()) {
         return Ok(None);
     }
@@ -121,7 +126,7 @@ pub async fn resolve_session(app: &App, token: &str) -> Result<Option<SignedIn>,
         account,
         has_second_factor,
         unread,
-    }) = sessions::resolve(&mut conn, &id).await?
+    }) = sessions::resolve(&mut conn, &id, with_unread).await?
     else {
         return Ok(None);
     };

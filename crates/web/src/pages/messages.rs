@@ -192,10 +192,6 @@ pub async fn show(State(state): State<AppState>, visit: Visit, Path(id): Path<St
     respond(StatusCode::OK, &view, None)
 }
 
-fn csrf_ok(visit: &Visit, form: &HashMap<String, String>) -> bool {
-    visit.form_csrf_ok(form.get("csrf_token").map_or("", String::as_str))
-}
-
 /// `POST /messages/{id}/read`: marks it read; «Открыть» then goes to the object.
 pub async fn read(
     State(state): State<AppState>,
@@ -203,12 +199,10 @@ pub async fn read(
     Path(id): Path<String>,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(who) = &visit.signed_in else {
-        return see_other("/login", None);
+    let who = match super::form_guard(&visit, &form) {
+        Ok(w) => w,
+        Err(r) => return *r,
     };
-    if !csrf_ok(&visit, &form) {
-        return WebError::from(AppError::Refused("auth-csrf")).page_response();
-    }
     match inbox::mark_read(&state.app, who, &id).await {
         Ok(()) => {
             let to = form
@@ -228,12 +222,10 @@ pub async fn read_all(
     visit: Visit,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(who) = &visit.signed_in else {
-        return see_other("/login", None);
+    let who = match super::form_guard(&visit, &form) {
+        Ok(w) => w,
+        Err(r) => return *r,
     };
-    if !csrf_ok(&visit, &form) {
-        return WebError::from(AppError::Refused("auth-csrf")).page_response();
-    }
     let category = form.get("category").map(String::as_str);
     match inbox::mark_all_read(&state.app, who, category).await {
         Ok(_) => see_other("/messages", None),
@@ -374,12 +366,10 @@ pub async fn set_webhook(
     visit: Visit,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(who) = &visit.signed_in else {
-        return see_other("/login", None);
+    let who = match super::form_guard(&visit, &form) {
+        Ok(w) => w,
+        Err(r) => return *r,
     };
-    if !csrf_ok(&visit, &form) {
-        return WebError::from(AppError::Refused("auth-csrf")).page_response();
-    }
     let url = form.get("url").cloned().unwrap_or_default();
     match inbox::set_webhook(&state.app, &visit.ctx, who, &url).await {
         Ok(secret) => {
@@ -417,12 +407,10 @@ pub async fn remove_webhook(
     visit: Visit,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(who) = &visit.signed_in else {
-        return see_other("/login", None);
+    let who = match super::form_guard(&visit, &form) {
+        Ok(w) => w,
+        Err(r) => return *r,
     };
-    if !csrf_ok(&visit, &form) {
-        return WebError::from(AppError::Refused("auth-csrf")).page_response();
-    }
     match inbox::remove_webhook(&state.app, &visit.ctx, who).await {
         Ok(()) | Err(AppError::NotFound) => see_other("/settings/notifications?saved=1", None),
         Err(e) => WebError::from(e).page_response(),
@@ -465,12 +453,10 @@ pub async fn save_settings(
     visit: Visit,
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
-    let Some(who) = &visit.signed_in else {
-        return see_other("/login", None);
+    let who = match super::form_guard(&visit, &form) {
+        Ok(w) => w,
+        Err(r) => return *r,
     };
-    if !csrf_ok(&visit, &form) {
-        return WebError::from(AppError::Refused("auth-csrf")).page_response();
-    }
     let choices: Vec<(String, String, bool)> = Category::ALL
         .iter()
         .flat_map(|c| {

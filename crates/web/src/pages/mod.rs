@@ -102,6 +102,38 @@ impl Errors {
     }
 }
 
+/// The signed-in visitor of a posted form whose `csrf_token` matches the session's;
+/// otherwise why not (`Unauthorized` when signed out, `Refused` on a bad token).
+pub fn form_signed_in<'v>(
+    visit: &'v crate::session::Visit,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<&'v kabinet_app::auth::SignedIn, kabinet_app::AppError> {
+    let who = visit
+        .signed_in
+        .as_ref()
+        .ok_or(kabinet_app::AppError::Unauthorized("auth-required"))?;
+    let token = form.get("csrf_token").map_or("", String::as_str);
+    if visit.form_csrf_ok(token) {
+        Ok(who)
+    } else {
+        Err(kabinet_app::AppError::Refused("auth-csrf"))
+    }
+}
+
+/// As [`form_signed_in`] for handlers that answer a page: sign in first, or the
+/// refusal page.
+pub fn form_guard<'v>(
+    visit: &'v crate::session::Visit,
+    form: &std::collections::HashMap<String, String>,
+) -> Result<&'v kabinet_app::auth::SignedIn, Box<Response>> {
+    form_signed_in(visit, form).map_err(|e| {
+        Box::new(match e {
+            kabinet_app::AppError::Unauthorized(_) => auth::see_other("/login", None),
+            e => WebError::from(e).page_response(),
+        })
+    })
+}
+
 /// Renders a template to a string.
 pub fn render(template: &impl Template) -> Result<String, WebError> {
     template

@@ -133,7 +133,7 @@ pub async fn create(
         return see_other("/login", None);
     };
     let get = |k: &str| form.get(k).cloned().unwrap_or_default();
-    let result = if visit.form_csrf_ok(&get("csrf_token")) {
+    let result = if super::form_signed_in(&visit, &form).is_ok() {
         let input = NewOrganisation {
             kind: get("kind"),
             inn: get("inn"),
@@ -314,7 +314,7 @@ pub async fn invite(
     let Some(who) = &visit.signed_in else {
         return see_other("/login", None);
     };
-    let result = if visit.form_csrf_ok(&field(&form, "csrf_token")) {
+    let result = if super::form_signed_in(&visit, &form).is_ok() {
         organisations::invite(
             &state.app,
             &visit.ctx,
@@ -347,7 +347,7 @@ pub async fn member(
         "remove" => None,
         _ => return WebError::NotFound.page_response(),
     };
-    let result = if visit.form_csrf_ok(&field(&form, "csrf_token")) {
+    let result = if super::form_signed_in(&visit, &form).is_ok() {
         organisations::change_member(&state.app, &visit.ctx, who, &id, &account, next).await
     } else {
         Err(AppError::Refused("auth-csrf"))
@@ -368,7 +368,7 @@ pub async fn invitation(
         return see_other("/login", None);
     };
     let accept = field(&form, "decision") != "decline";
-    let result = if visit.form_csrf_ok(&field(&form, "csrf_token")) {
+    let result = if super::form_signed_in(&visit, &form).is_ok() {
         organisations::answer_invitation(&state.app, &visit.ctx, who, &field(&form, "code"), accept)
             .await
     } else {

@@ -462,21 +462,6 @@ fn text<'f>(form: &'f HashMap<String, String>, k: &str) -> &'f str {
     form.get(k).map_or("", String::as_str)
 }
 
-fn csrf_checked<'v>(
-    visit: &'v Visit,
-    form: &HashMap<String, String>,
-) -> Result<&'v SignedIn, AppError> {
-    let who = visit
-        .signed_in
-        .as_ref()
-        .ok_or(AppError::Unauthorized("auth-required"))?;
-    if visit.form_csrf_ok(text(form, "csrf_token")) {
-        Ok(who)
-    } else {
-        Err(AppError::Refused("auth-csrf"))
-    }
-}
-
 /// `POST /staff/applications/{id}/assign`: «Взять в работу» (a submitted one also
 /// moves to «В работе») or a supervisor's reassignment.
 pub async fn assign(
@@ -486,7 +471,7 @@ pub async fn assign(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         let assignee = text(&form, "assignee");
         backoffice::assign(&state.app, &visit.ctx, who, &id, assignee).await?;
         if assignee == "me" {
@@ -510,7 +495,7 @@ pub async fn transition(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         applications::transition(
             &state.app,
             &visit.ctx,
@@ -533,7 +518,7 @@ pub async fn comment(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         applications::staff_comment(
             &state.app,
             &visit.ctx,
@@ -866,7 +851,7 @@ pub async fn create_staff(
 ) -> Response {
     let email = text(&form, "email").to_owned();
     let made = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         backoffice::create_staff(&state.app, &visit.ctx, who, &email, text(&form, "role")).await
     }
     .await;
@@ -896,7 +881,7 @@ pub async fn set_role(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let r = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         backoffice::set_role(&state.app, &visit.ctx, who, &id, text(&form, "role")).await
     }
     .await;
@@ -915,7 +900,7 @@ async fn block_or_unblock(
     block: bool,
 ) -> Response {
     let r = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         backoffice::set_blocked(
             &state.app,
             &visit.ctx,
@@ -961,7 +946,7 @@ pub async fn find(
 ) -> Response {
     let login = text(&form, "login").to_owned();
     let r = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         backoffice::find_account(&state.app, &visit.ctx, who, &login).await
     }
     .await;
@@ -1343,7 +1328,7 @@ pub async fn decide_request(
     };
     let identity = slug == "identity-requests";
     let result = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         match (identity, decision.as_str()) {
             (_, "refuse") if identity => {
                 kabinet_app::identity::refuse_identity(
@@ -1570,7 +1555,7 @@ pub async fn support_escalate(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let result = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         kabinet_app::support::escalate(&state.app, &visit.ctx, who, &id, text(&form, "reason"))
             .await
     }
@@ -1675,7 +1660,7 @@ pub async fn send_broadcast(
     Form(form): Form<HashMap<String, String>>,
 ) -> Response {
     let r = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         let level = Some(text(&form, "level")).filter(|l| !l.is_empty());
         kabinet_app::broadcast::create(
             &state.app,
@@ -1874,7 +1859,7 @@ pub async fn decide_organization(
         _ => return WebError::NotFound.page_response(),
     };
     let r = async {
-        let who = csrf_checked(&visit, &form)?;
+        let who = super::form_signed_in(&visit, &form)?;
         kabinet_app::organisations::decide(
             &state.app,
             &visit.ctx,
