@@ -8,10 +8,10 @@
 
 use std::collections::BTreeMap;
 
-use kabinet_domain::access::{Action, StaffRole};
+use kabinet_domain::access::{Action, OrgAction, StaffRole};
 use kabinet_domain::application::{MoveError, Mover, Number, Status, check_move};
 use kabinet_domain::form;
-use kabinet_store::applications::{self as store, ApplicationRow, Comment, Event, Filter};
+use kabinet_store::applications::{self as store, ApplicationRow, Comment, Event, Filter, Owner};
 use kabinet_store::requests::FileRecord;
 use kabinet_store::{Conn, accounts};
 use serde_json::json;
@@ -52,6 +52,8 @@ pub struct Application {
     pub version: i64,
     /// When an answer to the clarification request is due.
     pub clarification_due: Option<Date>,
+    /// The organisation it belongs to, if filed for one (`account_id` filed it).
+    pub organization_id: Option<String>,
 }
 
 /// An attached file.
@@ -132,15 +134,65 @@ async fn summary(
             .clarification_due_on
             .as_deref()
             .and_then(|d| kabinet_domain::profile::date(d).ok()),
+        organization_id: row.organization_id.clone(),
     })
 }
 
-/// The row of one of the caller's own applications; another's is "not found".
-async fn own(conn: &mut Conn, who: &SignedIn, id: &str) -> Result<ApplicationRow, AppError> {
-    store::get(conn, id)
-        .await?
-        .filter(|a| a.account_id == who.account.id)
-        .ok_or(AppError::NotFound)
+/// The row of an application the caller may reach in the context they act in: their
+/// own while acting as a private person, their organisation's while acting for it
+/// (and `need` allowed to their role there). Anything else — another person's, an
+/// organisation's seen as a private person or from another organisation — is "not
+/// found", exactly as an unknown id (ASVS V8.4.1).
+async fn own(
+    conn: &mut Conn,
+    who: &SignedIn,
+    id: &str,
+    need: OrgAction,
+) -> Result<ApplicationRow, AppError> {
+    let row = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    match (&who.acting, &row.organization_id) {
+        (None, None) if row.account_id == who.account.id => Ok(row),
+        (Some(acting), Some(org)) if &acting.organization_id == org => {
+            who.authorize_for_org(need)?;
+            Ok(row)
+        }
+        _ => Err(AppError::NotFound),
+    }
+}
+
+/// Whose applications the caller sees: their own, or the organisation's they act for.
+fn owner(who: &SignedIn) -> Owner<'_> {
+    match &who.acting {
+        Some(a) => Owner::Organization(&a.organization_id),
+        None => Owner::Person(&who.account.id),
+    }
+}
+
+/// Tells whoever follows an application: its applicant, or — for an organisation's
+/// application — every member who may read it.
+async fn notify_owner(
+    conn: &mut Conn,
+    app: &App,
+    now: OffsetDateTime,
+    row_account: &str,
+    organization_id: Option<&str>,
+    notice: &notices::Notice<'_>,
+) -> Result<(), AppError> {
+    match organization_id {
+        None => notices::notify(conn, app, now, row_account, notice)
+            .await
+            .map(|_| ()),
+        Some(org) => {
+            for (account, role) in kabinet_store::organizations::members(conn, org).await? {
+                if kabinet_domain::organisation::Role::parse(&role)
+                    .is_some_and(|r| OrgAction::ReadApplications.allows(r))
+                {
+                    notices::notify(conn, app, now, &account, notice).await?;
+                }
+            }
+            Ok(())
+        }
+    }
 }
 
 fn level_rank(level: &str) -> u8 {
@@ -151,14 +203,21 @@ fn level_rank(level: &str) -> u8 {
     }
 }
 
-/// Whether the person may apply for the service; the message key when not.
+/// Whether the person — or the organisation they act for — may apply for the
+/// service; the message key when not.
 pub fn eligibility(who: &SignedIn, service: &Service) -> Result<(), &'static str> {
-    if !service
-        .def
-        .applicants
-        .contains(&catalog::Applicant::Individual)
-    {
-        return Err("application-organisations-only");
+    let as_org = who.acting.is_some();
+    let applicant = if as_org {
+        catalog::Applicant::Organisation
+    } else {
+        catalog::Applicant::Individual
+    };
+    if !service.def.applicants.contains(&applicant) {
+        return Err(if as_org {
+            "application-individuals-only"
+        } else {
+            "application-organisations-only"
+        });
     }
     if level_rank(&who.account.level) < level_rank(&service.def.level) {
         return Err(match service.def.level.as_str() {
@@ -181,7 +240,7 @@ async fn prefill(
     let profile = crate::profile::load(app, conn, &who.account.id).await?;
     let contacts = accounts::contacts(conn, &who.account.id).await?;
     let mut earlier: Vec<Answers> = Vec::new();
-    for row in store::latest_of(conn, &who.account.id, except).await? {
+    for row in store::latest_of(conn, owner(who), except).await? {
         if let Ok(a) = app.keys.open(&place(&row.id), &row.fields_sealed)
             && let Ok(answers) = serde_json::from_str::<Answers>(&a)
         {
@@ -265,6 +324,14 @@ pub async fn create_draft(
     given: &Answers,
 ) -> Result<Application, AppError> {
     who.authorize(Action::UseOwnApplications)?;
+    let organization_id = match &who.acting {
+        Some(_) => Some(
+            who.authorize_for_org(OrgAction::FileApplications)?
+                .organization_id
+                .clone(),
+        ),
+        None => None,
+    };
     let service = catalog::get(app, service_id).await?;
     eligibility(who, &service).map_err(AppError::Refused)?;
     let today = app.clock.now().date();
@@ -295,6 +362,7 @@ pub async fn create_draft(
         due_on: None,
         version: 1,
         clarification_due_on: None,
+        organization_id,
     };
     store::insert(&mut tx, &row).await?;
     store::add_event(
@@ -317,7 +385,7 @@ pub async fn create_draft(
         &who.actor(),
         "application.created",
         &format!("application:{id}"),
-        json!({ "service": service.def.id, "version": service.version }),
+        json!({ "service": service.def.id, "version": service.version, "organization": row.organization_id }),
     )
     .await?;
     let stored = store::get(&mut tx, &id).await?.ok_or(AppError::NotFound)?;
@@ -339,7 +407,7 @@ pub async fn save_step(
     who.authorize(Action::UseOwnApplications)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let row = own(&mut tx, who, id).await?;
+    let row = own(&mut tx, who, id, OrgAction::FileApplications).await?;
     let mut a = decode(app, &mut tx, &row).await?;
     if a.status != Status::Draft {
         return Err(AppError::Conflict("application-not-draft"));
@@ -394,7 +462,7 @@ pub async fn update_draft(
     who.authorize(Action::UseOwnApplications)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let row = own(&mut tx, who, id).await?;
+    let row = own(&mut tx, who, id, OrgAction::FileApplications).await?;
     let mut a = decode(app, &mut tx, &row).await?;
     if a.status != Status::Draft {
         return Err(AppError::Conflict("application-not-draft"));
@@ -436,7 +504,7 @@ pub async fn submit(app: &App, ctx: &Ctx, who: &SignedIn, id: &str) -> Result<Su
     who.authorize(Action::UseOwnApplications)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let row = own(&mut tx, who, id).await?;
+    let row = own(&mut tx, who, id, OrgAction::FileApplications).await?;
     let a = decode(app, &mut tx, &row).await?;
     if a.status != Status::Draft {
         return Err(AppError::Conflict("application-not-draft"));
@@ -491,11 +559,12 @@ pub async fn submit(app: &App, ctx: &Ctx, who: &SignedIn, id: &str) -> Result<Su
     )
     .await?;
     let due_text = crate::format::day(due);
-    notices::notify(
+    notify_owner(
         &mut tx,
         app,
         now,
-        &who.account.id,
+        &row.account_id,
+        row.organization_id.as_deref(),
         &notices::Notice {
             category: kabinet_domain::notify::Category::ApplicationStatus,
             subject_key: "notice-application-submitted-subject",
@@ -562,7 +631,7 @@ pub async fn get(app: &App, who: &SignedIn, id: &str) -> Result<Detail, AppError
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
-    let row = own(&mut conn, who, id).await?;
+    let row = own(&mut conn, who, id, OrgAction::ReadApplications).await?;
     detail(app, &mut conn, &row, false).await
 }
 
@@ -584,7 +653,7 @@ pub async fn list(
         .map_err(kabinet_store::StoreError::from)?;
     let (rows, total) = store::list(
         &mut conn,
-        &who.account.id,
+        owner(who),
         filter,
         per_page,
         (page.max(1) - 1) * per_page,
@@ -655,11 +724,12 @@ async fn record_move(
                 .t_with("notice-application-reason", &[("reason", &r)])
         })
         .unwrap_or_default();
-    notices::notify(
+    notify_owner(
         conn,
         app,
         now,
         &row.account_id,
+        row.organization_id.as_deref(),
         &notices::Notice {
             category: kabinet_domain::notify::Category::ApplicationStatus,
             subject_key: "notice-application-moved-subject",
@@ -687,7 +757,7 @@ pub async fn withdraw(
     who.authorize(Action::UseOwnApplications)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let row = own(&mut tx, who, id).await?;
+    let row = own(&mut tx, who, id, OrgAction::FileApplications).await?;
     let from = Status::parse(&row.status).ok_or_else(|| corrupt("status"))?;
     check_move(from, Status::Withdrawn, Mover::Applicant, Some(reason)).map_err(move_error)?;
     record_move(
@@ -769,7 +839,7 @@ pub async fn comment(
     }
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let row = own(&mut tx, who, id).await?;
+    let row = own(&mut tx, who, id, OrgAction::FileApplications).await?;
     let status = Status::parse(&row.status).ok_or_else(|| corrupt("status"))?;
     if status == Status::Draft || status.is_final() {
         return Err(AppError::Conflict("application-no-comments"));
@@ -838,7 +908,7 @@ pub async fn attach(
     who.authorize(Action::UseOwnApplications)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let row = own(&mut tx, who, id).await?;
+    let row = own(&mut tx, who, id, OrgAction::FileApplications).await?;
     let a = decode(app, &mut tx, &row).await?;
     if !matches!(a.status, Status::Draft | Status::NeedsClarification) {
         return Err(AppError::Conflict("application-no-attachments"));
@@ -908,12 +978,9 @@ pub async fn file(
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
-    let row = store::get(&mut conn, application_id)
-        .await?
-        .ok_or(AppError::NotFound)?;
     let staff = who.authorize(Action::ProcessApplications).is_ok();
-    if row.account_id != who.account.id && !staff {
-        return Err(AppError::NotFound);
+    if !staff {
+        own(&mut conn, who, application_id, OrgAction::ReadApplications).await?;
     }
     if store::application_of_file(&mut conn, file_id)
         .await?
@@ -925,7 +992,7 @@ pub async fn file(
     let record = kabinet_store::requests::get_file(&mut conn, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
-    if row.account_id != who.account.id {
+    if staff {
         // Staff opening an applicant's document: recorded (AUD-2).
         audit_event(
             &mut conn,
@@ -970,15 +1037,16 @@ pub async fn send_clarification_reminders(app: &App) -> Result<usize, AppError> 
         let mut tx = app.store.begin().await?;
         let due =
             store::claim_clarification_reminders(&mut tx, kind, &until.to_string(), 500).await?;
-        for (id, number, account, due_on) in &due {
+        for (id, number, account, due_on, organization) in &due {
             let date = kabinet_domain::profile::date(due_on)
                 .map(crate::format::day)
                 .unwrap_or_else(|_| due_on.clone());
-            notices::notify(
+            notify_owner(
                 &mut tx,
                 app,
                 now,
                 account,
+                organization.as_deref(),
                 &notices::Notice {
                     category: kabinet_domain::notify::Category::Deadlines,
                     subject_key: subject,
@@ -1153,11 +1221,12 @@ pub async fn staff_comment(
     .await?;
     if !internal {
         let number = row.number.clone().unwrap_or_default();
-        notices::notify(
+        notify_owner(
             &mut tx,
             app,
             now,
             &row.account_id,
+            row.organization_id.as_deref(),
             &notices::Notice {
                 category: kabinet_domain::notify::Category::ApplicationStatus,
                 subject_key: "notice-application-comment-subject",
@@ -1215,13 +1284,14 @@ pub async fn versions(app: &App, who: &SignedIn) -> Result<Vec<(String, i64, Str
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
-    Ok(store::versions(&mut conn, &who.account.id).await?)
+    Ok(store::versions(&mut conn, owner(who)).await?)
 }
 
 /// Every message key this module may use in an answer.
 pub const MESSAGE_KEYS: &[&str] = &[
     "form-unknown-field",
     "application-organisations-only",
+    "application-individuals-only",
     "application-needs-confirmed",
     "application-needs-standard",
     "application-not-draft",
@@ -1251,7 +1321,7 @@ pub async fn attachment_limit(app: &App, who: &SignedIn, id: &str) -> Result<usi
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
-    let row = own(&mut conn, who, id).await?;
+    let row = own(&mut conn, who, id, OrgAction::FileApplications).await?;
     let service =
         catalog::get_version(app, &mut conn, &row.service_id, row.service_version).await?;
     let mb = service

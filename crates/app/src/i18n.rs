@@ -152,6 +152,26 @@ mod tests {
         for key in kabinet_domain::organisation::MESSAGE_KEYS {
             assert!(i18n.has(key), "locales/ru/org.ftl lacks {key}");
         }
+        for key in crate::organisations::MESSAGE_KEYS {
+            assert!(i18n.has(key), "locales/ru/org.ftl lacks {key}");
+        }
+        for what in [
+            "created",
+            "verified",
+            "refused",
+            "invited",
+            "invitation_accepted",
+            "invitation_declined",
+            "role_changed",
+            "member_removed",
+            "data_changed",
+            "document_added",
+            "change_requested",
+            "identifiers_changed",
+            "change_refused",
+        ] {
+            assert!(i18n.has(&format!("org-what-{what}")), "org-what-{what}");
+        }
     }
 
     #[test]

@@ -132,6 +132,48 @@ impl Action {
     }
 }
 
+/// What a member does for an organisation while acting for it (ORG-2). Checked on
+/// top of the account's own [`Action`]: the member must also be an applicant.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrgAction {
+    /// Read the organisation's applications and documents.
+    ReadApplications,
+    /// Create, fill, submit, withdraw and answer the organisation's applications.
+    FileApplications,
+    /// Invite, change roles, remove members.
+    ManageMembers,
+    /// Change the organisation's data, documents and identifiers (by request).
+    ManageData,
+}
+
+impl OrgAction {
+    /// Every action.
+    pub const ALL: [OrgAction; 4] = [
+        OrgAction::ReadApplications,
+        OrgAction::FileApplications,
+        OrgAction::ManageMembers,
+        OrgAction::ManageData,
+    ];
+
+    /// The organisation roles that may do it. This table is what `docs/roles.md`
+    /// shows.
+    pub fn roles(self) -> &'static [OrgRole] {
+        use OrgRole::*;
+        match self {
+            OrgAction::ReadApplications => &[Administrator, Operator, Observer],
+            OrgAction::FileApplications => &[Administrator, Operator],
+            OrgAction::ManageMembers | OrgAction::ManageData => &[Administrator],
+        }
+    }
+
+    /// May a member with `role` do it?
+    pub fn allows(self, role: OrgRole) -> bool {
+        self.roles().contains(&role)
+    }
+}
+
+pub use crate::organisation::Role as OrgRole;
+
 /// The answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Decision {

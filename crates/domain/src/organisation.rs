@@ -181,38 +181,6 @@ impl Role {
     }
 }
 
-/// What a member wants to do in an organisation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Act {
-    /// Read the organisation's applications and documents.
-    ReadApplications,
-    /// Create and submit applications for the organisation.
-    FileApplications,
-    /// Invite, change roles, remove members.
-    ManageMembers,
-    /// Change the organisation's data and settings.
-    ManageData,
-}
-
-impl Act {
-    /// Every action.
-    pub const ALL: [Act; 4] = [
-        Act::ReadApplications,
-        Act::FileApplications,
-        Act::ManageMembers,
-        Act::ManageData,
-    ];
-}
-
-/// May a member with `role` do `act`? (The table of docs/roles.md.)
-pub fn may(role: Role, act: Act) -> bool {
-    match act {
-        Act::ReadApplications => true,
-        Act::FileApplications => matches!(role, Role::Administrator | Role::Operator),
-        Act::ManageMembers | Act::ManageData => role == Role::Administrator,
-    }
-}
-
 /// Whether removing or demoting a member leaves the organisation without an
 /// administrator: `administrators` is how many it has now.
 pub fn leaves_no_administrator(current: Role, next: Option<Role>, administrators: usize) -> bool {
@@ -222,6 +190,7 @@ pub fn leaves_no_administrator(current: Role, next: Option<Role>, administrators
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::access::OrgAction;
 
     // Valid identifiers (check digits computed by the rules).
     const LEGAL_INN: &str = "7707083893";
@@ -315,8 +284,8 @@ mod tests {
             (Role::Observer, [true, false, false, false]),
         ];
         for (role, allowed) in table {
-            for (act, expected) in Act::ALL.into_iter().zip(allowed) {
-                assert_eq!(may(role, act), expected, "{role:?} {act:?}");
+            for (act, expected) in OrgAction::ALL.into_iter().zip(allowed) {
+                assert_eq!(act.allows(role), expected, "{role:?} {act:?}");
             }
             assert_eq!(Role::parse(role.as_str()), Some(role));
         }

@@ -41,10 +41,38 @@ pub struct ApplicationRow {
     pub version: i64,
     /// When an answer to a clarification request is due (`YYYY-MM-DD`).
     pub clarification_due_on: Option<String>,
+    /// The organisation it belongs to (filed while acting for it), if any.
+    pub organization_id: Option<String>,
+}
+
+/// Whose applications: a person's own (filed as a private person), or an
+/// organisation's (filed by any of its members while acting for it).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Owner<'a> {
+    /// The person's own, not their organisations'.
+    Person(&'a str),
+    /// The organisation's.
+    Organization(&'a str),
+}
+
+impl Owner<'_> {
+    /// The SQL condition, with the id as `$1`.
+    fn clause(self) -> &'static str {
+        match self {
+            Owner::Person(_) => "account_id = $1 AND organization_id IS NULL",
+            Owner::Organization(_) => "organization_id = $1",
+        }
+    }
+
+    fn id(self) -> String {
+        match self {
+            Owner::Person(id) | Owner::Organization(id) => id.to_owned(),
+        }
+    }
 }
 
 const COLUMNS: &str = "id, number, account_id, service_id, service_version, status, fields_sealed, step, \
-     assignee, created_at, updated_at, submitted_at, due_on, version, clarification_due_on";
+     assignee, created_at, updated_at, submitted_at, due_on, version, clarification_due_on, organization_id";
 
 fn row(r: &AnyRow) -> Result<ApplicationRow, StoreError> {
     Ok(ApplicationRow {
@@ -67,6 +95,7 @@ fn row(r: &AnyRow) -> Result<ApplicationRow, StoreError> {
         due_on: r.try_get(12)?,
         version: r.try_get(13)?,
         clarification_due_on: r.try_get(14)?,
+        organization_id: r.try_get(15)?,
     })
 }
 
@@ -74,7 +103,7 @@ fn row(r: &AnyRow) -> Result<ApplicationRow, StoreError> {
 pub async fn insert(conn: &mut Conn, a: &ApplicationRow) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO applications (id, account_id, service_id, service_version, status, fields_sealed, step, \
-         created_at, updated_at, version) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1)",
+         created_at, updated_at, version, organization_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, 1, $9)",
     )
     .bind(&a.id)
     .bind(&a.account_id)
@@ -84,6 +113,7 @@ pub async fn insert(conn: &mut Conn, a: &ApplicationRow) -> Result<(), StoreErro
     .bind(&a.fields_sealed)
     .bind(a.step)
     .bind(ts::format(a.created_at))
+    .bind(&a.organization_id)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -204,22 +234,22 @@ pub struct Filter {
     pub number: Option<String>,
 }
 
-/// An account's applications, newest first: `limit` rows after skipping `offset`,
-/// and the total that match.
+/// A person's or an organisation's applications, newest first: `limit` rows after
+/// skipping `offset`, and the total that match.
 pub async fn list(
     conn: &mut Conn,
-    account_id: &str,
+    owner: Owner<'_>,
     f: &Filter,
     limit: i64,
     offset: i64,
 ) -> Result<(Vec<ApplicationRow>, i64), StoreError> {
-    let mut clauses = vec!["account_id = $1".to_owned()];
+    let mut clauses = vec![owner.clause().to_owned()];
     match f.drafts {
         Some(true) => clauses.push("status = 'draft'".into()),
         Some(false) => clauses.push("status <> 'draft'".into()),
         None => {}
     }
-    let mut binds: Vec<String> = vec![account_id.to_owned()];
+    let mut binds: Vec<String> = vec![owner.id()];
     let mut add = |clause: &str, value: &str| {
         binds.push(value.to_owned());
         clauses.push(clause.replace('?', &format!("${}", binds.len())));
@@ -388,19 +418,21 @@ pub async fn set_clarification_due(
     Ok(())
 }
 
+/// A claimed reminder: `(id, number, account_id, due_on, organization_id)`.
+pub type Reminder = (String, String, String, String, Option<String>);
+
 /// Applications waiting for a clarification whose reminder `kind` (`soon`: due on or
 /// before `until`; `overdue`: due before `until`) was not sent yet, at most `limit`;
 /// each is marked in the caller's transaction so that only one process sends it.
-/// `(id, number, account_id, due_on)`.
 pub async fn claim_clarification_reminders(
     conn: &mut Conn,
     kind: &str,
     until: &str,
     limit: i64,
-) -> Result<Vec<(String, String, String, String)>, StoreError> {
+) -> Result<Vec<Reminder>, StoreError> {
     let cmp = if kind == "overdue" { "<" } else { "<=" };
     let sql = format!(
-        "SELECT id, number, account_id, clarification_due_on FROM applications \
+        "SELECT id, number, account_id, clarification_due_on, organization_id FROM applications \
          WHERE status = 'needs_clarification' AND clarification_due_on {cmp} $1 \
            AND clarification_reminded NOT LIKE $2 ORDER BY clarification_due_on LIMIT $3"
     );
@@ -412,8 +444,8 @@ pub async fn claim_clarification_reminders(
         .await?;
     let mut claimed = Vec::new();
     for r in &rows {
-        let (id, number, account, due): (String, Option<String>, String, String) =
-            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?);
+        let (id, number, account, due, org): (String, Option<String>, String, String, Option<String>) =
+            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
         let done = sqlx::query(
             "UPDATE applications SET clarification_reminded = clarification_reminded || $2 \
              WHERE id = $1 AND clarification_reminded NOT LIKE $3",
@@ -424,7 +456,7 @@ pub async fn claim_clarification_reminders(
         .execute(&mut *conn)
         .await?;
         if done.rows_affected() == 1 {
-            claimed.push((id, number.unwrap_or_default(), account, due));
+            claimed.push((id, number.unwrap_or_default(), account, due, org));
         }
     }
     Ok(claimed)
@@ -515,17 +547,19 @@ pub async fn per_day(conn: &mut Conn, since: &str) -> Result<Vec<(String, i64, i
         .collect()
 }
 
-/// The latest application of an account other than `except` (for prefill).
+/// The latest applications of a person or an organisation other than `except` (for
+/// prefill).
 pub async fn latest_of(
     conn: &mut Conn,
-    account_id: &str,
+    owner: Owner<'_>,
     except: &str,
 ) -> Result<Vec<ApplicationRow>, StoreError> {
     let sql = format!(
-        "SELECT {COLUMNS} FROM applications WHERE account_id = $1 AND id <> $2 ORDER BY created_at DESC LIMIT 5"
+        "SELECT {COLUMNS} FROM applications WHERE {} AND id <> $2 ORDER BY created_at DESC LIMIT 5",
+        owner.clause()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-        .bind(account_id)
+        .bind(owner.id())
         .bind(except)
         .fetch_all(&mut *conn)
         .await?;
@@ -704,12 +738,14 @@ pub async fn application_of_file(
 /// The change counter of some applications (live status): `(id, version, status)`.
 pub async fn versions(
     conn: &mut Conn,
-    account_id: &str,
+    owner: Owner<'_>,
 ) -> Result<Vec<(String, i64, String)>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, version, status FROM applications WHERE account_id = $1 AND status <> 'draft'",
-    )
-    .bind(account_id)
+    let sql = format!(
+        "SELECT id, version, status FROM applications WHERE {} AND status <> 'draft'",
+        owner.clause()
+    );
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+    .bind(owner.id())
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
@@ -832,7 +868,7 @@ pub async fn set_sealed(conn: &mut Conn, id: &str, sealed: &str) -> Result<(), S
 /// Every application of an account, oldest first (for «Скачать мои данные»).
 pub async fn all_of(conn: &mut Conn, account_id: &str) -> Result<Vec<ApplicationRow>, StoreError> {
     let sql =
-        format!("SELECT {COLUMNS} FROM applications WHERE account_id = $1 ORDER BY created_at, id");
+        format!("SELECT {COLUMNS} FROM applications WHERE account_id = $1 AND organization_id IS NULL ORDER BY created_at, id");
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(account_id)
         .fetch_all(&mut *conn)

@@ -112,6 +112,11 @@ const SQLITE: &[Migration] = &[
         name: "invitations",
         sql: include_str!("../migrations/sqlite/0018_invitations.sql"),
     },
+    Migration {
+        version: 19,
+        name: "organisation_context",
+        sql: include_str!("../migrations/sqlite/0019_organisation_context.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -204,6 +209,11 @@ const POSTGRES: &[Migration] = &[
         version: 18,
         name: "invitations",
         sql: include_str!("../migrations/postgres/0018_invitations.sql"),
+    },
+    Migration {
+        version: 19,
+        name: "organisation_context",
+        sql: include_str!("../migrations/postgres/0019_organisation_context.sql"),
     },
 ];
 

@@ -33,10 +33,25 @@ pub struct Organization {
     pub created_at: OffsetDateTime,
     /// Last change.
     pub updated_at: OffsetDateTime,
+    /// The card's other data.
+    pub card: Card,
+}
+
+/// The organisation's data its administrators keep up to date themselves (ORG-1).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Card {
+    /// State registration date `YYYY-MM-DD`.
+    pub registered_on: Option<String>,
+    /// The responsible employee (name and position).
+    pub responsible: Option<String>,
+    /// The organisation's e-mail.
+    pub contact_email: Option<String>,
+    /// The organisation's phone.
+    pub contact_phone: Option<String>,
 }
 
 const COLUMNS: &str = "id, kind, inn_index, identifiers_sealed, full_name, short_name, legal_address, \
-     status, decision, created_by, created_at, updated_at";
+     status, decision, created_by, created_at, updated_at, registered_on, responsible, contact_email, contact_phone";
 
 fn organization(r: &sqlx::any::AnyRow) -> Result<Organization, StoreError> {
     Ok(Organization {
@@ -52,6 +67,12 @@ fn organization(r: &sqlx::any::AnyRow) -> Result<Organization, StoreError> {
         created_by: r.try_get(9)?,
         created_at: ts::parse(&r.try_get::<String, _>(10)?)?,
         updated_at: ts::parse(&r.try_get::<String, _>(11)?)?,
+        card: Card {
+            registered_on: r.try_get(12)?,
+            responsible: r.try_get(13)?,
+            contact_email: r.try_get(14)?,
+            contact_phone: r.try_get(15)?,
+        },
     })
 }
 
@@ -68,8 +89,9 @@ pub async fn inn_taken(conn: &mut Conn, inn_index: &str) -> Result<bool, StoreEr
 pub async fn insert(conn: &mut Conn, o: &Organization) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO organizations (id, kind, inn_index, identifiers_sealed, full_name, short_name, \
-         legal_address, status, decision, created_by, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
+         legal_address, status, decision, created_by, created_at, updated_at, registered_on, \
+         responsible, contact_email, contact_phone) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(&o.id)
     .bind(&o.kind)
@@ -83,6 +105,10 @@ pub async fn insert(conn: &mut Conn, o: &Organization) -> Result<(), StoreError>
     .bind(&o.created_by)
     .bind(ts::format(o.created_at))
     .bind(ts::format(o.updated_at))
+    .bind(&o.card.registered_on)
+    .bind(&o.card.responsible)
+    .bind(&o.card.contact_email)
+    .bind(&o.card.contact_phone)
     .execute(&mut *conn)
     .await?;
     Ok(())
@@ -133,7 +159,7 @@ pub async fn of_account(
     .fetch_all(&mut *conn)
     .await?;
     rows.iter()
-        .map(|r| Ok((organization(r)?, r.try_get(12)?)))
+        .map(|r| Ok((organization(r)?, r.try_get(16)?)))
         .collect()
 }
 
@@ -305,6 +331,284 @@ pub async fn remove_member(
     )
     .bind(organization_id)
     .bind(account_id)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Changes the names, address and card data.
+pub async fn update_data(
+    conn: &mut Conn,
+    o: &Organization,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE organizations SET full_name = $2, short_name = $3, legal_address = $4, \
+         registered_on = $5, responsible = $6, contact_email = $7, contact_phone = $8, updated_at = $9 \
+         WHERE id = $1",
+    )
+    .bind(&o.id)
+    .bind(&o.full_name)
+    .bind(&o.short_name)
+    .bind(&o.legal_address)
+    .bind(&o.card.registered_on)
+    .bind(&o.card.responsible)
+    .bind(&o.card.contact_email)
+    .bind(&o.card.contact_phone)
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Replaces the sealed identifiers (an approved change request) and the ИНН's index.
+pub async fn set_identifiers(
+    conn: &mut Conn,
+    id: &str,
+    inn_index: &str,
+    sealed: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "UPDATE organizations SET inn_index = $2, identifiers_sealed = $3, updated_at = $4 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(inn_index)
+    .bind(sealed)
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// A line of «История изменений».
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HistoryEntry {
+    /// When.
+    pub at: OffsetDateTime,
+    /// `account:<id>`.
+    pub actor: String,
+    /// `member`, `staff` or `system`.
+    pub actor_kind: String,
+    /// What happened (`created`, `data_changed` …).
+    pub what: String,
+    /// Details as JSON (field names, roles; never identifiers in clear).
+    pub details: String,
+}
+
+/// Adds a line to «История изменений».
+pub async fn add_history(
+    conn: &mut Conn,
+    organization_id: &str,
+    e: &HistoryEntry,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO organization_history (id, organization_id, at, actor, actor_kind, what, details) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(organization_id)
+    .bind(ts::format(e.at))
+    .bind(&e.actor)
+    .bind(&e.actor_kind)
+    .bind(&e.what)
+    .bind(&e.details)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// «История изменений», newest first, at most `limit` lines.
+pub async fn history(
+    conn: &mut Conn,
+    organization_id: &str,
+    limit: i64,
+) -> Result<Vec<HistoryEntry>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT at, actor, actor_kind, what, details FROM organization_history \
+         WHERE organization_id = $1 ORDER BY id DESC LIMIT $2",
+    )
+    .bind(organization_id)
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(HistoryEntry {
+                at: ts::parse(&r.try_get::<String, _>(0)?)?,
+                actor: r.try_get(1)?,
+                actor_kind: r.try_get(2)?,
+                what: r.try_get(3)?,
+                details: r.try_get(4)?,
+            })
+        })
+        .collect()
+}
+
+/// Attaches a statutory document.
+pub async fn add_document(
+    conn: &mut Conn,
+    organization_id: &str,
+    file_id: &str,
+    kind: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO organization_documents (organization_id, file_id, kind, at) VALUES ($1, $2, $3, $4)",
+    )
+    .bind(organization_id)
+    .bind(file_id)
+    .bind(kind)
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The statutory documents: `(file_id, kind, file name, size, at)`, oldest first.
+pub async fn documents(
+    conn: &mut Conn,
+    organization_id: &str,
+) -> Result<Vec<(String, String, String, i64, OffsetDateTime)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT d.file_id, d.kind, f.file_name, f.size, d.at FROM organization_documents d \
+         JOIN files f ON f.id = d.file_id WHERE d.organization_id = $1 ORDER BY d.at, d.file_id",
+    )
+    .bind(organization_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get(0)?,
+                r.try_get(1)?,
+                r.try_get(2)?,
+                r.try_get(3)?,
+                ts::parse(&r.try_get::<String, _>(4)?)?,
+            ))
+        })
+        .collect()
+}
+
+/// A change of identifiers asked by an administrator.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeRequest {
+    /// UUIDv7.
+    pub id: String,
+    /// The organisation.
+    pub organization_id: String,
+    /// `{inn, ogrn, kpp}` proposed, sealed.
+    pub proposed_sealed: String,
+    /// Which identifiers change, comma-separated.
+    pub fields: String,
+    /// Why.
+    pub reason: String,
+    /// `pending`, `approved` or `refused`.
+    pub status: String,
+    /// Staff's comment.
+    pub decision: Option<String>,
+    /// `account:<id>`.
+    pub created_by: String,
+    /// Asked.
+    pub created_at: OffsetDateTime,
+}
+
+const CHANGE_COLUMNS: &str = "id, organization_id, proposed_sealed, fields, reason, status, \
+     decision, created_by, created_at";
+
+fn change_request(r: &sqlx::any::AnyRow) -> Result<ChangeRequest, StoreError> {
+    Ok(ChangeRequest {
+        id: r.try_get(0)?,
+        organization_id: r.try_get(1)?,
+        proposed_sealed: r.try_get(2)?,
+        fields: r.try_get(3)?,
+        reason: r.try_get(4)?,
+        status: r.try_get(5)?,
+        decision: r.try_get(6)?,
+        created_by: r.try_get(7)?,
+        created_at: ts::parse(&r.try_get::<String, _>(8)?)?,
+    })
+}
+
+/// Stores a change request.
+pub async fn insert_change_request(conn: &mut Conn, c: &ChangeRequest) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO organization_change_requests (id, organization_id, proposed_sealed, fields, reason, \
+         status, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&c.id)
+    .bind(&c.organization_id)
+    .bind(&c.proposed_sealed)
+    .bind(&c.fields)
+    .bind(&c.reason)
+    .bind(&c.status)
+    .bind(&c.created_by)
+    .bind(ts::format(c.created_at))
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Change requests of one organisation (newest first) or, with `None`, every pending
+/// one (oldest first).
+pub async fn change_requests(
+    conn: &mut Conn,
+    organization_id: Option<&str>,
+) -> Result<Vec<ChangeRequest>, StoreError> {
+    let rows = match organization_id {
+        Some(org) => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CHANGE_COLUMNS} FROM organization_change_requests WHERE organization_id = $1 \
+                 ORDER BY created_at DESC, id DESC LIMIT 50"
+            )))
+            .bind(org)
+            .fetch_all(&mut *conn)
+            .await?
+        }
+        None => {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT {CHANGE_COLUMNS} FROM organization_change_requests WHERE status = 'pending' \
+                 ORDER BY created_at, id LIMIT 200"
+            )))
+            .fetch_all(&mut *conn)
+            .await?
+        }
+    };
+    rows.iter().map(change_request).collect()
+}
+
+/// One change request.
+pub async fn change_request_by_id(
+    conn: &mut Conn,
+    id: &str,
+) -> Result<Option<ChangeRequest>, StoreError> {
+    let r = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT {CHANGE_COLUMNS} FROM organization_change_requests WHERE id = $1"
+    )))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?;
+    r.as_ref().map(change_request).transpose()
+}
+
+/// Decides a pending change request; false when it was decided meanwhile.
+pub async fn decide_change_request(
+    conn: &mut Conn,
+    id: &str,
+    status: &str,
+    decision: Option<&str>,
+    by: &str,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE organization_change_requests SET status = $2, decision = $3, decided_by = $4, decided_at = $5 \
+         WHERE id = $1 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(status)
+    .bind(decision)
+    .bind(by)
+    .bind(ts::format(now))
     .execute(&mut *conn)
     .await?;
     Ok(done.rows_affected() == 1)

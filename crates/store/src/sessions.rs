@@ -179,19 +179,24 @@ pub async fn resolve(
             .map(|c| format!("s.{}", c.trim()))
             .collect::<Vec<_>>()
             .join(", ");
-        let build = |unread: &str| {
+        let build = |page: &str| {
             format!(
                 "SELECT {columns}, {}, a.mfa_codes, \
                  (SELECT COUNT(*) FROM mfa_totp t WHERE t.account_id = a.id AND t.confirmed_at IS NOT NULL), \
-                 {unread} FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
+                 {page} FROM sessions s JOIN accounts a ON a.id = s.account_id WHERE s.id = $1",
                 crate::accounts::ACCOUNT_COLUMNS
             )
         };
         [
-            build("CAST(0 AS BIGINT)"),
+            build("CAST(0 AS BIGINT), CAST(NULL AS TEXT), CAST(NULL AS TEXT), CAST(NULL AS TEXT)"),
+            // Pages: the unread count, and the organisation the person acts for with
+            // their role in it now (none once they left it or it is not active).
             build(
                 "(SELECT COUNT(*) FROM notifications n WHERE n.account_id = a.id \
-                 AND n.read_at IS NULL AND n.in_inbox = 1)",
+                 AND n.read_at IS NULL AND n.in_inbox = 1), s.organization_id, \
+                 (SELECT m.role FROM organization_members m JOIN organizations o ON o.id = m.organization_id \
+                  WHERE m.organization_id = s.organization_id AND m.account_id = a.id AND o.status = 'active'), \
+                 (SELECT COALESCE(o.short_name, o.full_name) FROM organizations o WHERE o.id = s.organization_id)",
             ),
         ]
     });
@@ -210,6 +215,14 @@ pub async fn resolve(
         account,
         has_second_factor: codes != 0 || totp > 0,
         unread: r.try_get(22)?,
+        acting: match (
+            r.try_get::<Option<String>, _>(23)?,
+            r.try_get::<Option<String>, _>(24)?,
+            r.try_get::<Option<String>, _>(25)?,
+        ) {
+            (Some(org), Some(role), Some(name)) => Some((org, role, name)),
+            _ => None,
+        },
     }))
 }
 
@@ -224,4 +237,21 @@ pub struct Resolved {
     pub has_second_factor: bool,
     /// Unread notifications in «Мои сообщения».
     pub unread: i64,
+    /// Pages: the organisation the person acts for — `(id, role, name)` — while they
+    /// are a member and it is active.
+    pub acting: Option<(String, String, String)>,
+}
+
+/// Sets (or clears) the organisation a session acts for.
+pub async fn set_organization(
+    conn: &mut Conn,
+    id: &str,
+    organization_id: Option<&str>,
+) -> Result<(), StoreError> {
+    sqlx::query("UPDATE sessions SET organization_id = $1 WHERE id = $2")
+        .bind(organization_id)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
 }

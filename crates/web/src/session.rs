@@ -19,6 +19,8 @@ use crate::{AppState, WebError};
 pub const COOKIE: &str = "kabinet_session";
 /// The cookie name over TLS (the `__Host-` prefix pins it to this host and path `/`).
 pub const COOKIE_TLS: &str = "__Host-kabinet_session";
+/// The API header that names the organisation a call acts for.
+pub const ORGANIZATION_HEADER: &str = "x-kabinet-organization";
 /// The anonymous forms' CSRF cookie.
 pub const CSRF_COOKIE: &str = "kabinet_csrf";
 
@@ -144,10 +146,20 @@ impl FromRequestParts<AppState> for Visit {
             }
             None => None,
         };
-        let (signed_in, pending) = match session {
+        let (mut signed_in, pending) = match session {
             Some(s) if s.mfa_pending => (None, Some(s)),
             other => (other, None),
         };
+        // API calls name the organisation they act for in a header (ORG-2); a member
+        // acts with their role in it, anyone else gets 404 as for an unknown id.
+        if parts.uri.path().starts_with("/api/")
+            && let Some(org) = parts.headers.get(ORGANIZATION_HEADER)
+            && let Some(who) = signed_in.as_mut()
+        {
+            let org = org.to_str().map_err(|_| WebError::NotFound)?.trim();
+            who.acting =
+                Some(kabinet_app::organisations::acting(&state.app, who, org).await?);
+        }
         let addr = parts
             .extensions
             .get::<ClientAddr>()

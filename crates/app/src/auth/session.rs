@@ -1,7 +1,7 @@
 //! Server-side sessions (ID-10): a 256-bit random token in the cookie, its SHA-256 in
 //! the database; idle and absolute timeouts; a CSRF token per session.
 
-use kabinet_domain::access::{Action, Actor, Decision, StaffRole, decide};
+use kabinet_domain::access::{Action, Actor, Decision, OrgAction, OrgRole, StaffRole, decide};
 use kabinet_store::{Conn, accounts, sessions};
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -30,6 +30,20 @@ pub struct SignedIn {
     pub has_second_factor: bool,
     /// Unread notifications in «Мои сообщения» (shown in the header).
     pub unread: i64,
+    /// The organisation the person acts for, if any (ORG-2): chosen in the page
+    /// header, or named per API call by `X-Kabinet-Organization`.
+    pub acting: Option<Acting>,
+}
+
+/// Acting for an organisation as one of its members.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Acting {
+    /// The organisation.
+    pub organization_id: String,
+    /// The member's role in it.
+    pub role: OrgRole,
+    /// Its short (or full) name, for the header.
+    pub name: String,
 }
 
 impl SignedIn {
@@ -65,6 +79,20 @@ impl SignedIn {
         match decide(&self.access_actor(), action) {
             Decision::Allow => Ok(()),
             Decision::Deny(key) => Err(AppError::Refused(key)),
+        }
+    }
+
+    /// While acting for an organisation: may this member do `act` for it? (The table
+    /// is `OrgAction::roles` in `domain::access`.) Refused when not acting for one.
+    pub fn authorize_for_org(&self, act: OrgAction) -> Result<&Acting, AppError> {
+        let acting = self
+            .acting
+            .as_ref()
+            .ok_or(AppError::Refused("org-not-acting"))?;
+        if act.allows(acting.role) {
+            Ok(acting)
+        } else {
+            Err(AppError::Refused("org-role-denied"))
         }
     }
 }
@@ -126,6 +154,7 @@ pub async fn resolve_session(
         account,
         has_second_factor,
         unread,
+        acting,
     }) = sessions::resolve(&mut conn, &id, with_unread).await?
     else {
         return Ok(None);
@@ -150,6 +179,13 @@ pub async fn resolve_session(
         password_expired,
         has_second_factor,
         unread,
+        acting: acting.and_then(|(organization_id, role, name)| {
+            Some(Acting {
+                organization_id,
+                role: OrgRole::parse(&role)?,
+                name,
+            })
+        }),
     }))
 }
 

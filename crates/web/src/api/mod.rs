@@ -133,6 +133,15 @@ use crate::error::{Problem, ProblemField};
         organizations::decline,
         organizations::set_role,
         organizations::remove,
+        organizations::update,
+        organizations::history,
+        organizations::documents,
+        organizations::add_document,
+        organizations::document,
+        organizations::request_change,
+        organizations::change_requests,
+        organizations::pending_changes,
+        organizations::decide_change,
         notifications::delete_webhook,
         staff::create_broadcast,
         staff::broadcasts,
@@ -258,7 +267,36 @@ pub fn routes() -> Router<AppState> {
             "/api/v1/organizations",
             get(organizations::mine).post(organizations::create),
         )
-        .route("/api/v1/organizations/{id}", get(organizations::get))
+        .route(
+            "/api/v1/organizations/{id}",
+            get(organizations::get).put(organizations::update),
+        )
+        .route(
+            "/api/v1/organizations/{id}/history",
+            get(organizations::history),
+        )
+        .route(
+            "/api/v1/organizations/{id}/documents",
+            get(organizations::documents).post(organizations::add_document).layer(
+                axum::extract::DefaultBodyLimit::max(crate::upload::BODY_LIMIT),
+            ),
+        )
+        .route(
+            "/api/v1/organizations/{id}/documents/{file_id}",
+            get(organizations::document),
+        )
+        .route(
+            "/api/v1/organizations/{id}/change-requests",
+            get(organizations::change_requests).post(organizations::request_change),
+        )
+        .route(
+            "/api/v1/staff/organization-changes",
+            get(organizations::pending_changes),
+        )
+        .route(
+            "/api/v1/staff/organization-changes/{id}/{decision}",
+            post(organizations::decide_change),
+        )
         .route(
             "/api/v1/organizations/{id}/members",
             get(organizations::members),

@@ -142,6 +142,10 @@ pub async fn create(
             full_name: get("full_name"),
             short_name: get("short_name"),
             legal_address: get("legal_address"),
+            registered_on: get("registered_on"),
+            responsible: get("responsible"),
+            contact_email: get("contact_email"),
+            contact_phone: get("contact_phone"),
         };
         organisations::create(&state.app, &visit.ctx, who, &input).await
     } else {
