@@ -237,6 +237,11 @@ async fn prefill(
     service: &Service,
     except: &str,
 ) -> Result<Answers, AppError> {
+    // Acting for an organisation: its own data, never the person's.
+    let organisation = match &who.acting {
+        Some(a) => Some(crate::organisations::prefill(app, conn, &a.organization_id).await?),
+        None => None,
+    };
     let profile = crate::profile::load(app, conn, &who.account.id).await?;
     let contacts = accounts::contacts(conn, &who.account.id).await?;
     let mut earlier: Vec<Answers> = Vec::new();
@@ -249,17 +254,20 @@ async fn prefill(
     }
     let mut out = Answers::new();
     for f in service.def.fields() {
-        let from_profile = f.prefill.as_deref().and_then(|b| match b {
-            "profile.email" => contacts
-                .iter()
-                .find(|(k, _)| k == "email")
-                .map(|(_, v)| v.clone()),
-            "profile.phone" => contacts
-                .iter()
-                .find(|(k, _)| k == "phone")
-                .map(|(_, v)| v.clone()),
-            b if b.starts_with("profile.") => profile.prefill(b),
-            _ => None,
+        let from_profile = f.prefill.as_deref().and_then(|b| match (b, &organisation) {
+            (b, Some(values)) => values.iter().find(|(k, _)| *k == b).map(|(_, v)| v.clone()),
+            (b, None) => match b {
+                "profile.email" => contacts
+                    .iter()
+                    .find(|(k, _)| k == "email")
+                    .map(|(_, v)| v.clone()),
+                "profile.phone" => contacts
+                    .iter()
+                    .find(|(k, _)| k == "phone")
+                    .map(|(_, v)| v.clone()),
+                b if b.starts_with("profile.") => profile.prefill(b),
+                _ => None,
+            },
         });
         let name = f
             .prefill

@@ -57,3 +57,26 @@ mod tests {
         assert_eq!(super::date(datetime!(2026-05-01 12:00 UTC)), "1 мая 2026");
     }
 }
+
+/// A file size as shown: «840 байт», «12 КБ», «1,4 МБ».
+pub fn size(bytes: i64) -> String {
+    const KB: i64 = 1024;
+    if bytes < KB {
+        format!("{bytes} байт")
+    } else if bytes < KB * KB {
+        format!("{} КБ", (bytes + KB / 2) / KB)
+    } else {
+        let tenths = (bytes * 10 + KB * KB / 2) / (KB * KB);
+        format!("{},{} МБ", tenths / 10, tenths % 10)
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn sizes_read_in_russian() {
+        assert_eq!(super::size(840), "840 байт");
+        assert_eq!(super::size(12 * 1024 + 100), "12 КБ");
+        assert_eq!(super::size(1_468_006), "1,4 МБ");
+    }
+}

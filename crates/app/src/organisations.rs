@@ -244,7 +244,17 @@ pub async fn create(
         now,
     )
     .await?;
-    record(&mut tx, ctx, now, &who.actor(), "member", &id, "organization.created", json!({ "kind": kind.as_str() })).await?;
+    record(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        "member",
+        &id,
+        "organization.created",
+        json!({ "kind": kind.as_str() }),
+    )
+    .await?;
     notices::notify(
         &mut tx,
         app,
@@ -337,11 +347,21 @@ pub async fn decide(
     if !store::decide(&mut tx, id, "pending_verification", to, note, now).await? {
         return Err(AppError::Conflict("org-already-decided"));
     }
-    record(&mut tx, ctx, now, &staff.actor(), "staff", id, if verify {
+    record(
+        &mut tx,
+        ctx,
+        now,
+        &staff.actor(),
+        "staff",
+        id,
+        if verify {
             "organization.verified"
         } else {
             "organization.refused"
-        }, json!({ "comment": note })).await?;
+        },
+        json!({ "comment": note }),
+    )
+    .await?;
     let (subject, text) = if verify {
         ("notice-org-verified-subject", "notice-org-verified-message")
     } else {
@@ -521,7 +541,17 @@ pub async fn invite(
         now,
     )
     .await?;
-    record(&mut tx, ctx, now, &who.actor(), "member", &id, "organization.invited", json!({ "invitation": invitation.id, "role": role.as_str(), "contact_kind": contact.kind() })).await?;
+    record(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        "member",
+        id,
+        "organization.invited",
+        json!({ "invitation": invitation.id, "role": role.as_str(), "contact_kind": contact.kind() }),
+    )
+    .await?;
     let role_name = app.i18n.t(&format!("org-role-{}", role.as_str()));
     let expires = crate::format::day(invitation.expires_at.date());
     let text = app.i18n.t_with(
@@ -792,8 +822,7 @@ pub async fn update_data(
     let role = member_role(&mut tx, who, id).await?;
     require(role, OrgAction::ManageData)?;
     let mut errors = Vec::new();
-    let (full_name, short_name, legal_address, card) =
-        check_data(input, now.date(), &mut errors);
+    let (full_name, short_name, legal_address, card) = check_data(input, now.date(), &mut errors);
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -814,7 +843,10 @@ pub async fn update_data(
             "registered_on",
             before.card.registered_on != after.card.registered_on,
         ),
-        ("responsible", before.card.responsible != after.card.responsible),
+        (
+            "responsible",
+            before.card.responsible != after.card.responsible,
+        ),
         (
             "contact_email",
             before.card.contact_email != after.card.contact_email,
@@ -871,11 +903,14 @@ pub struct Document {
     pub at: time::OffsetDateTime,
 }
 
-/// The statutory documents (every member may read them).
+/// The statutory documents (every member may read them; so may staff who verify
+/// organisations).
 pub async fn documents(app: &App, who: &SignedIn, id: &str) -> Result<Vec<Document>, AppError> {
-    who.authorize(Action::UseOwnApplications)?;
     let mut conn = app.store.acquire().await?;
-    member_role(&mut conn, who, id).await?;
+    if who.authorize(Action::ConfirmIdentity).is_err() {
+        who.authorize(Action::UseOwnApplications)?;
+        member_role(&mut conn, who, id).await?;
+    }
     Ok(store::documents(&mut conn, id)
         .await?
         .into_iter()
@@ -911,8 +946,15 @@ pub async fn add_document(
     let role = member_role(&mut tx, who, id).await?;
     require(role, OrgAction::ManageData)?;
     let org = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let stored =
-        crate::files::store(app, &mut tx, &who.account.id, "organization", upload, "file").await?;
+    let stored = crate::files::store(
+        app,
+        &mut tx,
+        &who.account.id,
+        "organization",
+        upload,
+        "file",
+    )
+    .await?;
     let result = async {
         store::add_document(&mut tx, id, &stored.record.id, kind, now).await?;
         record(
@@ -1272,4 +1314,56 @@ pub async fn decide_change(
     tx.commit().await?;
     app.outbox_wake.notify_one();
     Ok(())
+}
+
+/// The members with their names from «Мои данные» (colleagues see each other's
+/// names; nothing else of the profile): `(account_id, role, name)`; a member without a
+/// name is shown by the start of their id.
+pub async fn members_named(
+    app: &App,
+    who: &SignedIn,
+    id: &str,
+) -> Result<Vec<(String, String, String)>, AppError> {
+    who.authorize(Action::UseOwnApplications)?;
+    let mut conn = app.store.acquire().await?;
+    member_role(&mut conn, who, id).await?;
+    let mut out = Vec::new();
+    for (account, role) in store::members(&mut conn, id).await? {
+        let p = crate::profile::load(app, &mut conn, &account).await?;
+        let name = [p.last_name, p.first_name, p.middle_name]
+            .into_iter()
+            .flatten()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let name = if name.is_empty() {
+            account.chars().take(8).collect()
+        } else {
+            name
+        };
+        out.push((account, role, name));
+    }
+    Ok(out)
+}
+
+/// What an organisation's application form is prefilled with, by binding: its name,
+/// ИНН, legal address and contacts (never the acting person's own data).
+pub(crate) async fn prefill(
+    app: &App,
+    conn: &mut kabinet_store::Conn,
+    id: &str,
+) -> Result<Vec<(&'static str, String)>, AppError> {
+    let org = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    let v = open(app, org, None)?;
+    let mut out = vec![
+        ("profile.full_name", v.org.full_name.clone()),
+        ("profile.inn", v.inn.clone()),
+        ("profile.address.registration", v.org.legal_address.clone()),
+    ];
+    if let Some(e) = v.org.card.contact_email {
+        out.push(("profile.email", e));
+    }
+    if let Some(p) = v.org.card.contact_phone {
+        out.push(("profile.phone", p));
+    }
+    Ok(out)
 }

@@ -444,8 +444,19 @@ pub async fn claim_clarification_reminders(
         .await?;
     let mut claimed = Vec::new();
     for r in &rows {
-        let (id, number, account, due, org): (String, Option<String>, String, String, Option<String>) =
-            (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?, r.try_get(3)?, r.try_get(4)?);
+        let (id, number, account, due, org): (
+            String,
+            Option<String>,
+            String,
+            String,
+            Option<String>,
+        ) = (
+            r.try_get(0)?,
+            r.try_get(1)?,
+            r.try_get(2)?,
+            r.try_get(3)?,
+            r.try_get(4)?,
+        );
         let done = sqlx::query(
             "UPDATE applications SET clarification_reminded = clarification_reminded || $2 \
              WHERE id = $1 AND clarification_reminded NOT LIKE $3",
@@ -745,9 +756,9 @@ pub async fn versions(
         owner.clause()
     );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-    .bind(owner.id())
-    .fetch_all(&mut *conn)
-    .await?;
+        .bind(owner.id())
+        .fetch_all(&mut *conn)
+        .await?;
     rows.iter()
         .map(|r| Ok((r.try_get(0)?, r.try_get(1)?, r.try_get(2)?)))
         .collect()
@@ -867,8 +878,9 @@ pub async fn set_sealed(conn: &mut Conn, id: &str, sealed: &str) -> Result<(), S
 
 /// Every application of an account, oldest first (for «Скачать мои данные»).
 pub async fn all_of(conn: &mut Conn, account_id: &str) -> Result<Vec<ApplicationRow>, StoreError> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM applications WHERE account_id = $1 AND organization_id IS NULL ORDER BY created_at, id");
+    let sql = format!(
+        "SELECT {COLUMNS} FROM applications WHERE account_id = $1 AND organization_id IS NULL ORDER BY created_at, id"
+    );
     let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(account_id)
         .fetch_all(&mut *conn)

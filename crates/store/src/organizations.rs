@@ -556,23 +556,19 @@ pub async fn change_requests(
     organization_id: Option<&str>,
 ) -> Result<Vec<ChangeRequest>, StoreError> {
     let rows = match organization_id {
-        Some(org) => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {CHANGE_COLUMNS} FROM organization_change_requests WHERE organization_id = $1 \
+        Some(org) => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CHANGE_COLUMNS} FROM organization_change_requests WHERE organization_id = $1 \
                  ORDER BY created_at DESC, id DESC LIMIT 50"
-            )))
-            .bind(org)
-            .fetch_all(&mut *conn)
-            .await?
-        }
-        None => {
-            sqlx::query(sqlx::AssertSqlSafe(format!(
-                "SELECT {CHANGE_COLUMNS} FROM organization_change_requests WHERE status = 'pending' \
+        )))
+        .bind(org)
+        .fetch_all(&mut *conn)
+        .await?,
+        None => sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {CHANGE_COLUMNS} FROM organization_change_requests WHERE status = 'pending' \
                  ORDER BY created_at, id LIMIT 200"
-            )))
-            .fetch_all(&mut *conn)
-            .await?
-        }
+        )))
+        .fetch_all(&mut *conn)
+        .await?,
     };
     rows.iter().map(change_request).collect()
 }

@@ -132,33 +132,70 @@ pub struct User {
     pub csrf: String,
     /// The server's base URL.
     pub base: String,
+    /// API calls act for this organisation (`X-Kabinet-Organization`).
+    pub org: Option<String>,
 }
 
 impl User {
+    /// The same person, acting for an organisation in every API call.
+    pub fn acting_for(&self, organization_id: &str) -> User {
+        User {
+            org: Some(organization_id.to_owned()),
+            ..self.clone()
+        }
+    }
+
+    fn with_org(&self, r: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        match &self.org {
+            Some(org) => r.header("X-Kabinet-Organization", org),
+            None => r,
+        }
+    }
+
+    /// A request of any method with the CSRF header.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> reqwest::Response {
+        let r = self
+            .c
+            .request(method, format!("{}{path}", self.base))
+            .header("X-CSRF-Token", &self.csrf);
+        let r = match body {
+            Some(b) => r.json(&b),
+            None => r,
+        };
+        self.with_org(r).send().await.expect("request")
+    }
     /// A request with the CSRF header (posts) or without (reads).
     pub async fn post(&self, path: &str, body: Value) -> reqwest::Response {
-        self.c
-            .post(format!("{}{path}", self.base))
-            .header("X-CSRF-Token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.with_org(
+            self.c
+                .post(format!("{}{path}", self.base))
+                .header("X-CSRF-Token", &self.csrf)
+                .json(&body),
+        )
+        .send()
+        .await
+        .expect("request")
     }
     /// A request with the CSRF header (posts) or without (reads).
     pub async fn patch(&self, path: &str, body: Value) -> reqwest::Response {
-        self.c
-            .patch(format!("{}{path}", self.base))
-            .header("X-CSRF-Token", &self.csrf)
-            .json(&body)
-            .send()
-            .await
-            .expect("request")
+        self.with_org(
+            self.c
+                .patch(format!("{}{path}", self.base))
+                .header("X-CSRF-Token", &self.csrf)
+                .json(&body),
+        )
+        .send()
+        .await
+        .expect("request")
     }
     /// A request with the CSRF header (posts) or without (reads).
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.c
-            .get(format!("{}{path}", self.base))
+        self.with_org(self.c.get(format!("{}{path}", self.base)))
             .send()
             .await
             .expect("request")
@@ -183,13 +220,15 @@ impl User {
                 "file",
                 reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
             );
-        self.c
-            .post(format!("{}{path}", self.base))
-            .header("X-CSRF-Token", &self.csrf)
-            .multipart(form)
-            .send()
-            .await
-            .expect("request")
+        self.with_org(
+            self.c
+                .post(format!("{}{path}", self.base))
+                .header("X-CSRF-Token", &self.csrf)
+                .multipart(form),
+        )
+        .send()
+        .await
+        .expect("request")
     }
 }
 
@@ -200,6 +239,7 @@ pub async fn register_user(app: &TestApp, smtp: &MailServer, email: &str) -> Use
         c,
         csrf,
         base: app.url(""),
+        org: None,
     }
 }
 
@@ -210,5 +250,6 @@ pub async fn staff_user(app: &TestApp, email: &str, role: &str) -> User {
         c,
         csrf,
         base: app.url(""),
+        org: None,
     }
 }

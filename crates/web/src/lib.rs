@@ -141,6 +141,10 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/staff/organizations", get(pages::staff::organizations))
         .route(
+            "/staff/organization-changes/{id}/{decision}",
+            post(pages::staff::decide_organization_change),
+        )
+        .route(
             "/staff/organizations/{id}/{decision}",
             post(pages::staff::decide_organization),
         )
@@ -192,7 +196,27 @@ pub fn router(state: AppState) -> Router {
             "/organizations/invitation",
             post(pages::organizations::invitation),
         )
+        .route(
+            "/organizations/personal",
+            post(pages::organizations::personal),
+        )
         .route("/organizations/{id}", get(pages::organizations::show))
+        .route("/organizations/{id}/act", post(pages::organizations::act))
+        .route("/organizations/{id}/data", post(pages::organizations::data))
+        .route(
+            "/organizations/{id}/change-request",
+            post(pages::organizations::change_request),
+        )
+        .route(
+            "/organizations/{id}/documents",
+            post(pages::organizations::upload_document).layer(
+                axum::extract::DefaultBodyLimit::max(crate::upload::BODY_LIMIT),
+            ),
+        )
+        .route(
+            "/organizations/{id}/documents/{file_id}",
+            get(pages::organizations::download_document),
+        )
         .route(
             "/organizations/{id}/invite",
             post(pages::organizations::invite),

@@ -157,8 +157,7 @@ impl FromRequestParts<AppState> for Visit {
             && let Some(who) = signed_in.as_mut()
         {
             let org = org.to_str().map_err(|_| WebError::NotFound)?.trim();
-            who.acting =
-                Some(kabinet_app::organisations::acting(&state.app, who, org).await?);
+            who.acting = Some(kabinet_app::organisations::acting(&state.app, who, org).await?);
         }
         let addr = parts
             .extensions

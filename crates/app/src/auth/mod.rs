@@ -27,8 +27,8 @@ pub use recovery::{confirm_recovery, start_recovery};
 pub use register::{confirm_registration, registration_contact, start_registration};
 pub use reminders::{REMIND_BEFORE, send_password_reminders};
 pub use session::{
-    Acting, SignedIn, csrf_matches, end_other_sessions, end_session, has_second_factor, resolve_session,
-    sessions_of,
+    Acting, SignedIn, csrf_matches, end_other_sessions, end_session, has_second_factor,
+    resolve_session, sessions_of,
 };
 pub use sign_in::{SignInOutcome, sign_in};
 pub use unlock::{confirm_unlock, start_unlock};

@@ -63,6 +63,8 @@ pub struct ApplicationItem {
     pub step: usize,
     /// Changes with every move (live status).
     pub version: i64,
+    /// The organisation it belongs to (filed while acting for it), if any.
+    pub organization_id: Option<String>,
 }
 
 fn item(a: &Application) -> ApplicationItem {
@@ -78,6 +80,7 @@ fn item(a: &Application) -> ApplicationItem {
         due_on: a.due_on.map(|d| d.to_string()),
         step: a.step,
         version: a.version,
+        organization_id: a.organization_id.clone(),
     }
 }
 

@@ -277,9 +277,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/api/v1/organizations/{id}/documents",
-            get(organizations::documents).post(organizations::add_document).layer(
-                axum::extract::DefaultBodyLimit::max(crate::upload::BODY_LIMIT),
-            ),
+            get(organizations::documents)
+                .post(organizations::add_document)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    crate::upload::BODY_LIMIT,
+                )),
         )
         .route(
             "/api/v1/organizations/{id}/documents/{file_id}",

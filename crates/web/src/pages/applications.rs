@@ -53,6 +53,18 @@ pub async fn apply(
     }
 }
 
+/// Whether the visitor may change the application they see: always their own; for an
+/// organisation's, not an observer (who reads it only; `domain::access`).
+fn may_file(visit: &Visit) -> bool {
+    visit
+        .signed_in
+        .as_ref()
+        .and_then(|w| w.acting.as_ref())
+        .is_none_or(|acting| {
+            kabinet_domain::access::OrgAction::FileApplications.allows(acting.role)
+        })
+}
+
 /// A form field as rendered.
 pub struct Input {
     /// Name and id.
@@ -543,6 +555,7 @@ pub fn answers(a: &Application) -> Vec<AnswerGroup> {
 #[template(path = "application_review.html")]
 struct ReviewPage<'a> {
     l: Layout<'a>,
+    may_file: bool,
     a: Application,
     steps: Vec<StepLink>,
     groups: Vec<AnswerGroup>,
@@ -589,6 +602,7 @@ async fn review_page(
         })
         .collect();
     let page = ReviewPage {
+        may_file: may_file(visit),
         problems,
         l: Layout::for_visit(state, visit),
         steps: steps(&a, usize::MAX),
@@ -874,6 +888,7 @@ fn detail_page(
 ) -> Response {
     let a = &d.application;
     let t = |k: &str| state.i18n.t(k);
+    let may_file = may_file(visit);
     let history = d
         .history
         .iter()
@@ -921,9 +936,10 @@ fn detail_page(
                 result: f.kind == "result",
             })
             .collect(),
-        can_comment: !a.status.is_final() && a.status != Status::Draft,
-        can_attach: a.status == Status::NeedsClarification,
-        can_withdraw: moves_for(a.status, Mover::Applicant).contains(&Status::Withdrawn),
+        can_comment: may_file && !a.status.is_final() && a.status != Status::Draft,
+        can_attach: may_file && a.status == Status::NeedsClarification,
+        can_withdraw: may_file
+            && moves_for(a.status, Mover::Applicant).contains(&Status::Withdrawn),
         clarification,
         clarification_due: a
             .clarification_due

@@ -30,6 +30,11 @@ pub struct Layout<'a> {
     pub signed_in_csrf: Option<String>,
     /// When signed in: unread notifications («Сообщения (3)» in the header).
     pub unread: i64,
+    /// Acting for an organisation: its name and the person's role (Russian).
+    pub acting: Option<(String, String)>,
+    /// Signed in as an applicant (not staff): the header offers acting for an
+    /// organisation.
+    pub applicant: bool,
 }
 
 impl<'a> Layout<'a> {
@@ -40,6 +45,8 @@ impl<'a> Layout<'a> {
             demo: state.app.settings.demo,
             signed_in_csrf: None,
             unread: 0,
+            acting: None,
+            applicant: false,
         }
     }
 
@@ -48,6 +55,20 @@ impl<'a> Layout<'a> {
         Layout {
             signed_in_csrf: visit.signed_in.as_ref().map(|s| s.csrf_token.clone()),
             unread: visit.signed_in.as_ref().map_or(0, |s| s.unread),
+            applicant: visit
+                .signed_in
+                .as_ref()
+                .is_some_and(|s| s.account.staff_role.is_none()),
+            acting: visit
+                .signed_in
+                .as_ref()
+                .and_then(|s| s.acting.as_ref())
+                .map(|a| {
+                    (
+                        a.name.clone(),
+                        state.i18n.t(&format!("org-role-{}", a.role.as_str())),
+                    )
+                }),
             ..Layout::new(state)
         }
     }

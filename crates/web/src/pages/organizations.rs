@@ -26,6 +26,10 @@ pub struct OrgRow {
     pub status: String,
     /// The viewer's role (Russian).
     pub role: String,
+    /// Verified: the person may act for it.
+    pub active: bool,
+    /// The person acts for it now.
+    pub acting: bool,
 }
 
 /// A text field of the form.
@@ -56,6 +60,26 @@ fn t(state: &AppState, key: &str) -> String {
     state.i18n.t(key)
 }
 
+/// Text inputs `(name, label key, hint key)` with what was typed (or is stored).
+fn text_inputs(
+    state: &AppState,
+    spec: &[(&'static str, &str, &str)],
+    values: &HashMap<String, String>,
+) -> Vec<Input> {
+    spec.iter()
+        .map(|(name, label, hint)| Input {
+            name,
+            label: t(state, label),
+            hint: if hint.is_empty() {
+                String::new()
+            } else {
+                t(state, hint)
+            },
+            value: values.get(*name).cloned().unwrap_or_default(),
+        })
+        .collect()
+}
+
 async fn list_page(
     state: &AppState,
     visit: &Visit,
@@ -74,6 +98,11 @@ async fn list_page(
         .into_iter()
         .map(|(o, role)| OrgRow {
             href: format!("/organizations/{}", o.id),
+            active: o.status == "active",
+            acting: who
+                .acting
+                .as_ref()
+                .is_some_and(|a| a.organization_id == o.id),
             status: t(state, &format!("org-status-{}", o.status.replace('_', "-"))),
             role: t(state, &format!("org-role-{role}")),
             name: o.full_name,
@@ -86,19 +115,16 @@ async fn list_page(
         ("full_name", "org-full-name", ""),
         ("short_name", "org-short-name", ""),
         ("legal_address", "org-address", ""),
-    ]
-    .into_iter()
-    .map(|(name, label, hint)| Input {
-        name,
-        label: t(state, label),
-        hint: if hint.is_empty() {
-            String::new()
-        } else {
-            t(state, hint)
-        },
-        value: form.get(name).cloned().unwrap_or_default(),
-    })
-    .collect();
+        (
+            "registered_on",
+            "org-registered-on",
+            "org-registered-on-hint",
+        ),
+        ("responsible", "org-responsible", "org-responsible-hint"),
+        ("contact_email", "org-contact-email", ""),
+        ("contact_phone", "org-contact-phone", ""),
+    ];
+    let inputs = text_inputs(state, &inputs, &form);
     let page = ListPage {
         l: Layout::for_visit(state, visit),
         csrf: who.csrf_token.clone(),
@@ -178,6 +204,42 @@ pub struct MemberRow {
     pub me: bool,
 }
 
+/// A statutory document as listed.
+pub struct DocRow {
+    /// Download link.
+    pub href: String,
+    /// Kind (Russian).
+    pub kind: String,
+    /// File name.
+    pub name: String,
+    /// Size (Russian).
+    pub size: String,
+    /// When.
+    pub at: String,
+}
+
+/// A line of «История изменений».
+pub struct HistoryRow {
+    /// When.
+    pub at: String,
+    /// Who.
+    pub who: String,
+    /// What (Russian), with the changed fields.
+    pub what: String,
+}
+
+/// A change request as listed.
+pub struct ChangeRow {
+    /// When.
+    pub at: String,
+    /// What changes (Russian).
+    pub fields: String,
+    /// Status (Russian).
+    pub status: String,
+    /// Staff's comment.
+    pub decision: String,
+}
+
 #[derive(Template)]
 #[template(path = "organization.html")]
 struct OrgPage<'a> {
@@ -194,47 +256,110 @@ struct OrgPage<'a> {
     decision: String,
     updated: String,
     role: String,
+    card: Vec<(String, String)>,
     members: Vec<MemberRow>,
+    documents: Vec<DocRow>,
+    document_kinds: Vec<(String, String)>,
+    history: Vec<HistoryRow>,
+    changes: Vec<ChangeRow>,
+    edit: Vec<Input>,
+    change: Vec<Input>,
+    reason: String,
     id: String,
     csrf: String,
     manage: bool,
     invite: bool,
+    can_act: bool,
+    acting_here: bool,
     roles: Vec<(String, String)>,
     errors: Errors,
 }
 
 /// `GET /organizations/{id}`: «Информация об организации» (members only).
 pub async fn show(State(state): State<AppState>, visit: Visit, Path(id): Path<String>) -> Response {
-    org_page(&state, &visit, &id, StatusCode::OK, Errors::default()).await
+    org_page(&state, &visit, &id, StatusCode::OK, Errors::default(), None).await
 }
 
+/// The names of fields in «История изменений» and change requests (Russian).
+fn field_names(state: &AppState, fields: &[&str]) -> String {
+    fields
+        .iter()
+        .map(|f| t(state, &format!("org-field-{f}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+#[allow(clippy::too_many_lines)]
 async fn org_page(
     state: &AppState,
     visit: &Visit,
     id: &str,
     status: StatusCode,
     errors: Errors,
+    typed: Option<&HashMap<String, String>>,
 ) -> Response {
     let state = state.clone();
     let id = id.to_owned();
     let Some(who) = &visit.signed_in else {
         return see_other("/login", None);
     };
-    let (v, members) = match (
-        organisations::get(&state.app, who, &id).await,
-        organisations::members(&state.app, who, &id).await,
-    ) {
-        (Ok(v), Ok(m)) => (v, m),
-        (Err(e), _) | (_, Err(e)) => return WebError::from(e).page_response(),
+    let app = &state.app;
+    let loaded = async {
+        Ok::<_, AppError>((
+            organisations::get(app, who, &id).await?,
+            organisations::members_named(app, who, &id).await?,
+            organisations::documents(app, who, &id).await?,
+            organisations::history(app, who, &id).await?,
+            organisations::change_requests(app, who, &id).await?,
+        ))
+    }
+    .await;
+    let (v, members, documents, history, changes) = match loaded {
+        Ok(x) => x,
+        Err(e) => return WebError::from(e).page_response(),
     };
     let legal = v.org.kind == "legal_entity";
     let manage = v.role == Some(kabinet_domain::organisation::Role::Administrator);
+    let names: HashMap<String, String> = members
+        .iter()
+        .map(|(a, _, n)| (format!("account:{a}"), n.clone()))
+        .collect();
+    let stored: HashMap<String, String> = [
+        ("full_name", Some(v.org.full_name.clone())),
+        ("short_name", v.org.short_name.clone()),
+        ("legal_address", Some(v.org.legal_address.clone())),
+        (
+            "registered_on",
+            v.org
+                .card
+                .registered_on
+                .as_deref()
+                .and_then(|d| kabinet_domain::profile::date(d).ok())
+                .map(kabinet_app::format::day),
+        ),
+        ("responsible", v.org.card.responsible.clone()),
+        ("contact_email", v.org.card.contact_email.clone()),
+        ("contact_phone", v.org.card.contact_phone.clone()),
+    ]
+    .into_iter()
+    .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+    .collect();
+    let edit_values = typed
+        .filter(|f| f.contains_key("full_name"))
+        .unwrap_or(&stored);
+    let empty = HashMap::new();
+    let change_values = typed.filter(|f| f.contains_key("reason")).unwrap_or(&empty);
     let page = OrgPage {
         l: Layout::for_visit(&state, visit),
         id: v.org.id.clone(),
         csrf: who.csrf_token.clone(),
         manage,
         invite: manage && v.org.status == "active",
+        can_act: v.org.status == "active",
+        acting_here: who
+            .acting
+            .as_ref()
+            .is_some_and(|a| a.organization_id == v.org.id),
         roles: kabinet_domain::organisation::Role::ALL
             .iter()
             .map(|r| {
@@ -244,7 +369,6 @@ async fn org_page(
                 )
             })
             .collect(),
-        errors,
         kind: t(
             &state,
             &format!("org-kind-{}", v.org.kind.replace('_', "-")),
@@ -260,20 +384,113 @@ async fn org_page(
             .role
             .map(|r| t(&state, &format!("org-role-{}", r.as_str())))
             .unwrap_or_default(),
+        card: [
+            ("org-registered-on", stored.get("registered_on")),
+            ("org-responsible", stored.get("responsible")),
+            ("org-contact-email", stored.get("contact_email")),
+            ("org-contact-phone", stored.get("contact_phone")),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (t(&state, k), v.clone())))
+        .collect(),
         members: members
             .into_iter()
-            .map(|(account, role)| MemberRow {
+            .map(|(account, role, name)| MemberRow {
                 me: account == who.account.id,
                 who: if account == who.account.id {
-                    t(&state, "org-member-you")
+                    format!("{name} ({})", t(&state, "org-member-you"))
                 } else {
-                    account.chars().take(8).collect()
+                    name
                 },
                 role: t(&state, &format!("org-role-{role}")),
                 role_value: role,
                 account,
             })
             .collect(),
+        documents: documents
+            .into_iter()
+            .map(|d| DocRow {
+                href: format!("/organizations/{}/documents/{}", v.org.id, d.file_id),
+                kind: t(&state, &format!("org-document-kind-{}", d.kind)),
+                name: d.file_name,
+                size: kabinet_app::format::size(d.size),
+                at: format::datetime(d.at),
+            })
+            .collect(),
+        document_kinds: organisations::DOCUMENT_KINDS
+            .iter()
+            .map(|k| {
+                (
+                    (*k).to_owned(),
+                    t(&state, &format!("org-document-kind-{k}")),
+                )
+            })
+            .collect(),
+        history: history
+            .into_iter()
+            .map(|e| {
+                let details: serde_json::Value =
+                    serde_json::from_str(&e.details).unwrap_or_default();
+                let fields: Vec<&str> = details["fields"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|f| f.as_str()).collect())
+                    .unwrap_or_default();
+                let what = t(&state, &format!("org-what-{}", e.what));
+                HistoryRow {
+                    at: format::datetime(e.at),
+                    who: match e.actor_kind.as_str() {
+                        "staff" => t(&state, "org-history-staff"),
+                        "system" => t(&state, "org-history-system"),
+                        _ => names
+                            .get(&e.actor)
+                            .cloned()
+                            .unwrap_or_else(|| e.actor.chars().skip(8).take(8).collect()),
+                    },
+                    what: if fields.is_empty() {
+                        what
+                    } else {
+                        format!("{what}: {}", field_names(&state, &fields))
+                    },
+                }
+            })
+            .collect(),
+        changes: changes
+            .into_iter()
+            .map(|c| ChangeRow {
+                at: format::datetime(c.request.created_at),
+                fields: field_names(&state, &c.request.fields.split(',').collect::<Vec<_>>()),
+                status: t(&state, &format!("org-change-status-{}", c.request.status)),
+                decision: c.request.decision.unwrap_or_default(),
+            })
+            .collect(),
+        edit: text_inputs(
+            &state,
+            &[
+                ("full_name", "org-full-name", ""),
+                ("short_name", "org-short-name", ""),
+                ("legal_address", "org-address", ""),
+                (
+                    "registered_on",
+                    "org-registered-on",
+                    "org-registered-on-hint",
+                ),
+                ("responsible", "org-responsible", "org-responsible-hint"),
+                ("contact_email", "org-contact-email", ""),
+                ("contact_phone", "org-contact-phone", ""),
+            ],
+            edit_values,
+        ),
+        change: text_inputs(
+            &state,
+            &[
+                ("inn", "org-change-new-inn", ""),
+                ("ogrn", if legal { "org-ogrn" } else { "org-ogrnip" }, ""),
+                ("kpp", "org-change-new-kpp", ""),
+            ],
+            change_values,
+        ),
+        reason: change_values.get("reason").cloned().unwrap_or_default(),
+        errors,
         name: v.org.full_name,
         short_name: v.org.short_name.unwrap_or_default(),
         inn: v.inn,
@@ -294,15 +511,16 @@ async fn after(
     id: &str,
     result: Result<(), AppError>,
     field_name: &str,
+    typed: Option<&HashMap<String, String>>,
 ) -> Response {
     match result {
         Ok(()) => see_other(&format!("/organizations/{id}"), None),
         Err(AppError::Conflict(key)) => {
             let errors = Errors::one(field_name, state.i18n.t(key));
-            org_page(state, visit, id, StatusCode::CONFLICT, errors).await
+            org_page(state, visit, id, StatusCode::CONFLICT, errors, typed).await
         }
         Err(e) => match form_errors(state, e, field_name) {
-            Ok((status, errors)) => org_page(state, visit, id, status, errors).await,
+            Ok((status, errors)) => org_page(state, visit, id, status, errors, typed).await,
             Err(e) => e.page_response(),
         },
     }
@@ -332,7 +550,7 @@ pub async fn invite(
     } else {
         Err(AppError::Refused("auth-csrf"))
     };
-    after(&state, &visit, &id, result, "contact").await
+    after(&state, &visit, &id, result, "contact", None).await
 }
 
 /// `POST /organizations/{id}/members/{account}/{role|remove}`
@@ -359,7 +577,7 @@ pub async fn member(
     if result.is_ok() && next.is_none() && account == who.account.id {
         return see_other("/organizations", None);
     }
-    after(&state, &visit, &id, result, "members").await
+    after(&state, &visit, &id, result, "members", None).await
 }
 
 /// `POST /organizations/invitation`: accept or decline a code (`decision`).
@@ -395,5 +613,143 @@ pub async fn invitation(
             Ok((status, errors)) => list_page(&state, &visit, status, form, errors).await,
             Err(e) => e.page_response(),
         },
+    }
+}
+
+/// `POST /organizations/{id}/act`: the session acts for the organisation from now on;
+/// «Мои заявления» become the organisation's.
+pub async fn act(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let who = match super::form_guard(&visit, &form) {
+        Ok(who) => who,
+        Err(r) => return *r,
+    };
+    match organisations::switch(&state.app, &visit.ctx, who, Some(&id)).await {
+        Ok(_) => see_other("/applications", None),
+        Err(AppError::Conflict(key)) => {
+            let errors = Errors::one("act", state.i18n.t(key));
+            org_page(&state, &visit, &id, StatusCode::CONFLICT, errors, None).await
+        }
+        Err(e) => WebError::from(e).page_response(),
+    }
+}
+
+/// `POST /organizations/personal`: back to acting as the private person.
+pub async fn personal(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let who = match super::form_guard(&visit, &form) {
+        Ok(who) => who,
+        Err(r) => return *r,
+    };
+    match organisations::switch(&state.app, &visit.ctx, who, None).await {
+        Ok(_) => see_other("/applications", None),
+        Err(e) => WebError::from(e).page_response(),
+    }
+}
+
+/// `POST /organizations/{id}/data`: an administrator changes the organisation's data.
+pub async fn data(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let who = match super::form_guard(&visit, &form) {
+        Ok(who) => who,
+        Err(r) => return *r,
+    };
+    let input = NewOrganisation {
+        full_name: field(&form, "full_name"),
+        short_name: field(&form, "short_name"),
+        legal_address: field(&form, "legal_address"),
+        registered_on: field(&form, "registered_on"),
+        responsible: field(&form, "responsible"),
+        contact_email: field(&form, "contact_email"),
+        contact_phone: field(&form, "contact_phone"),
+        ..NewOrganisation::default()
+    };
+    let result = organisations::update_data(&state.app, &visit.ctx, who, &id, &input)
+        .await
+        .map(|_| ());
+    after(&state, &visit, &id, result, "full_name", Some(&form)).await
+}
+
+/// `POST /organizations/{id}/change-request`: an administrator asks staff to change
+/// identifiers.
+pub async fn change_request(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+    Form(form): Form<HashMap<String, String>>,
+) -> Response {
+    let who = match super::form_guard(&visit, &form) {
+        Ok(who) => who,
+        Err(r) => return *r,
+    };
+    let input = NewOrganisation {
+        inn: field(&form, "inn"),
+        ogrn: field(&form, "ogrn"),
+        kpp: field(&form, "kpp"),
+        ..NewOrganisation::default()
+    };
+    let result = organisations::request_change(
+        &state.app,
+        &visit.ctx,
+        who,
+        &id,
+        &input,
+        &field(&form, "reason"),
+    )
+    .await
+    .map(|_| ());
+    after(&state, &visit, &id, result, "reason", Some(&form)).await
+}
+
+/// `POST /organizations/{id}/documents`: an administrator uploads a statutory
+/// document (multipart form).
+pub async fn upload_document(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path(id): Path<String>,
+    multipart: axum::extract::Multipart,
+) -> Response {
+    let parts = match crate::upload::read(multipart).await {
+        Ok(p) => p,
+        Err(e) => return e.page_response(),
+    };
+    let who = match super::form_guard(&visit, &parts.fields) {
+        Ok(who) => who,
+        Err(r) => return *r,
+    };
+    let result = match parts.file("file") {
+        Ok(file) => {
+            organisations::add_document(&state.app, &visit.ctx, who, &id, &parts.text("kind"), file)
+                .await
+                .map(|_| ())
+        }
+        Err(e) => Err(e),
+    };
+    after(&state, &visit, &id, result, "file", None).await
+}
+
+/// `GET /organizations/{id}/documents/{file_id}`: downloads a statutory document.
+pub async fn download_document(
+    State(state): State<AppState>,
+    visit: Visit,
+    Path((id, file_id)): Path<(String, String)>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    match organisations::document(&state.app, &visit.ctx, who, &id, &file_id).await {
+        Ok((record, bytes)) => crate::api::applications::file_response(&record, bytes),
+        Err(e) => WebError::from(e).page_response(),
     }
 }
