@@ -8,7 +8,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startKabinet } from '../lib/server.js';
 import { launch, axeViolations } from '../lib/browser.js';
-import { totp } from '../lib/totp.js';
+import { go, staffPage as newStaffPage } from '../lib/people.js';
 
 const PDF = Buffer.from('%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n');
 let server;
@@ -29,41 +29,10 @@ after(async () => {
   await server?.stop();
 });
 
+const staffPage = (email, role) => newStaffPage(server, browser, email, role);
+
 async function accessible(page, label) {
   assert.deepEqual(await axeViolations(page), [], `axe violations on ${label}`);
-}
-
-async function go(page, action) {
-  await Promise.all([page.waitForNavigation(), action]);
-}
-
-// A staff member made on the command line, signed in for the first time: a new
-// password, then the authenticator app (staff cannot work without one).
-async function staffPage(email, role) {
-  const out = server.command('staff', 'create', '--email', email, '--role', role).trim().split('\n');
-  const oneTime = out[out.length - 1].trim();
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await page.goto(server.url + '/login');
-  await page.fill('#login', email);
-  await page.fill('#password', oneTime);
-  await go(page, page.click('main button[type=submit]'));
-  await page.goto(server.url + '/security/password');
-  const password = 'пароль сотрудника надёжный';
-  await page.fill('#current_password', oneTime);
-  await page.fill('#new_password', password);
-  await go(page, page.click('main button[type=submit]'));
-  await page.goto(server.url + '/staff');
-  assert.match(await page.textContent('main'), /приложение-аутентификатор/, 'staff need TOTP first');
-  await page.goto(server.url + '/security/mfa');
-  await page.fill('#password', password);
-  await go(page, page.click('main form button[type=submit]'));
-  const secret = (await page.textContent('.secret')).trim();
-  await page.fill('#code', totp(secret));
-  await go(page, page.click('main form button[type=submit]'));
-  await page.goto(server.url + '/staff');
-  assert.equal(await page.textContent('h1'), 'Рабочее место');
-  return page;
 }
 
 test('an application through the back office and back to the applicant', async () => {
