@@ -1367,3 +1367,40 @@ pub(crate) async fn prefill(
     }
     Ok(out)
 }
+
+/// Closing an account: the person leaves every organisation (recorded in each one's
+/// history). Refused while they are the only administrator of an organisation that
+/// has other members — they hand it over first.
+pub(crate) async fn leave_all(
+    conn: &mut kabinet_store::Conn,
+    ctx: &Ctx,
+    now: time::OffsetDateTime,
+    who: &SignedIn,
+) -> Result<(), AppError> {
+    let mine = store::of_account(conn, &who.account.id).await?;
+    for (org, role) in &mine {
+        let members = store::members(conn, &org.id).await?;
+        let administrators = members
+            .iter()
+            .filter(|(_, r)| r == Role::Administrator.as_str())
+            .count();
+        if role == Role::Administrator.as_str() && administrators <= 1 && members.len() > 1 {
+            return Err(AppError::Conflict("org-last-administrator"));
+        }
+    }
+    for (org, role) in mine {
+        store::remove_member(conn, &org.id, &who.account.id).await?;
+        record(
+            conn,
+            ctx,
+            now,
+            &who.actor(),
+            "member",
+            &org.id,
+            "organization.member_removed",
+            json!({ "member": who.actor(), "from": role, "to": null, "account_closed": true }),
+        )
+        .await?;
+    }
+    Ok(())
+}

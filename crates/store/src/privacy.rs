@@ -195,13 +195,18 @@ pub async fn erase(
             sqlx::query(sql).bind(contact).execute(&mut *conn).await?;
         }
     }
-    // Drafts go; filed applications stay (the service's archive rules), with their files.
-    sqlx::query("DELETE FROM applications WHERE account_id = $1 AND status = 'draft'")
+    // The person's own drafts go; filed applications stay (the service's archive
+    // rules), with their files; an organisation's applications and documents are the
+    // organisation's, not the person's, and stay.
+    sqlx::query(
+        "DELETE FROM applications WHERE account_id = $1 AND status = 'draft' AND organization_id IS NULL",
+    )
         .bind(account_id)
         .execute(&mut *conn)
         .await?;
     let files: Vec<String> = sqlx::query(
-        "SELECT id FROM files WHERE account_id = $1 AND id NOT IN (SELECT file_id FROM application_files)",
+        "SELECT id FROM files WHERE account_id = $1 AND id NOT IN (SELECT file_id FROM application_files) \
+         AND id NOT IN (SELECT file_id FROM organization_documents)",
     )
         .bind(account_id)
         .fetch_all(&mut *conn)
@@ -212,7 +217,8 @@ pub async fn erase(
     for sql in [
         "DELETE FROM identity_requests WHERE account_id = $1",
         "DELETE FROM change_requests WHERE account_id = $1",
-        "DELETE FROM files WHERE account_id = $1 AND id NOT IN (SELECT file_id FROM application_files)",
+        "DELETE FROM files WHERE account_id = $1 AND id NOT IN (SELECT file_id FROM application_files) \
+         AND id NOT IN (SELECT file_id FROM organization_documents)",
         "DELETE FROM profile_changes WHERE account_id = $1",
         "DELETE FROM profiles WHERE account_id = $1",
         "DELETE FROM password_history WHERE account_id = $1",

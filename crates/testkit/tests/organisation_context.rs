@@ -19,6 +19,7 @@ async fn spawn(backend: TestBackend, smtp: &MailServer) -> TestApp {
                 ("KABINET_SMTP_URL".into(), smtp.url()),
                 ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
                 ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+                ("KABINET_PRIVACY_RETENTION_DAYS".into(), "0".into()),
             ],
             ..TestOptions::default()
         },
@@ -329,6 +330,20 @@ backend_test! {
         let texts: Vec<String> = sqlx::query_scalar("SELECT details FROM organization_history").fetch_all(&mut *conn).await.unwrap();
         let sealed: Vec<String> = sqlx::query_scalar("SELECT proposed_sealed FROM organization_change_requests").fetch_all(&mut *conn).await.unwrap();
         assert!(texts.iter().chain(&sealed).all(|t| !t.contains("773601002") && !t.contains(LEGAL_INN)));
+        drop(conn);
+
+        // Closing an account: the only administrator of an organisation with other
+        // members hands it over first; after closing, the person is no member; once the
+        // account is erased, the organisation keeps the documents they uploaded.
+        assert_eq!(admin.send(Method::DELETE, "/api/v1/me", None).await.status(), 409);
+        let operator_id = account_id(&operator).await;
+        assert_eq!(admin.post(&format!("/api/v1/organizations/{org}/members/{operator_id}/role"), json!({ "role": "administrator" })).await.status(), 200);
+        assert_eq!(admin.send(Method::DELETE, "/api/v1/me", None).await.status(), 204);
+        let members = operator.json(&format!("/api/v1/organizations/{org}/members")).await;
+        assert_eq!(members["items"].as_array().unwrap().len(), 1);
+        assert!(kabinet_app::privacy::maintenance(&app.app).await.unwrap().erased >= 1);
+        assert!(app.data_dir().join("files").join(&file).exists(), "the organisation's document stays");
+        assert_eq!(operator.get(&format!("{docs}/{file}")).await.status(), 200);
     }
 }
 
