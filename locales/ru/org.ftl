@@ -164,3 +164,6 @@ org-applications = Заявления организации
 org-application-of = Заявление организации
 org-filed-by = Подал
 org-foreign-application = Это заявление принадлежит организации. Чтобы открыть его, войдите как эта организация.
+staff-applicant = Заявитель
+staff-applicant-person = Частное лицо
+staff-applicant-organisation = Организация

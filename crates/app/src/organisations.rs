@@ -1404,3 +1404,20 @@ pub(crate) async fn leave_all(
     }
     Ok(())
 }
+
+/// How staff see the organisation an application belongs to: its name and ИНН
+/// (staff who process applications or verify organisations).
+pub async fn label_for_staff(app: &App, staff: &SignedIn, id: &str) -> Result<String, AppError> {
+    if staff.authorize(Action::ProcessApplications).is_err() {
+        staff.authorize(Action::ConfirmIdentity)?;
+    }
+    let mut conn = app.store.acquire().await?;
+    let org = store::get(&mut conn, id).await?.ok_or(AppError::NotFound)?;
+    let v = open(app, org, None)?;
+    Ok(format!(
+        "{} ({} {})",
+        v.org.full_name,
+        app.i18n.t("org-inn"),
+        v.inn
+    ))
+}

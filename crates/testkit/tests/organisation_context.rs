@@ -209,6 +209,8 @@ backend_test! {
         // Staff move it: every member who may see it is told, nobody else.
         let news_before = stranger.json("/api/v1/notifications").await["items"].as_array().unwrap().len();
         assert_eq!(op.post(&format!("/api/v1/staff/applications/{id}/assign"), json!({ "assignee": "me" })).await.status(), 200);
+        let page = op.get(&format!("/staff/applications/{id}")).await.text().await.unwrap();
+        assert!(page.contains("Организация: ООО «Ромашка» (ИНН 7707083893)"), "staff see whose it is");
         assert_eq!(op.post(&format!("/api/v1/staff/applications/{id}/transition"), json!({ "to": "in_progress" })).await.status(), 200);
         let res = op.post(&format!("/api/v1/staff/applications/{id}/transition"), json!({ "to": "needs_clarification", "reason": "Приложите доверенность" })).await;
         assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());

@@ -288,6 +288,7 @@ struct ApplicationPage<'a> {
     due: String,
     urgency: String,
     assignee: String,
+    applicant: String,
     can_take: bool,
     reassign: Vec<Choice>,
     moves: Vec<MoveButton>,
@@ -318,6 +319,15 @@ async fn application_page(
     let people = match backoffice::assignees(&state.app, who).await {
         Ok(p) => p,
         Err(e) => return WebError::from(e).page_response(),
+    };
+    let applicant = match &d.application.organization_id {
+        Some(org) => {
+            match kabinet_app::organisations::label_for_staff(&state.app, who, org).await {
+                Ok(label) => format!("{}: {label}", state.i18n.t("staff-applicant-organisation")),
+                Err(e) => return WebError::from(e).page_response(),
+            }
+        }
+        None => state.i18n.t("staff-applicant-person"),
     };
     let a = &d.application;
     let t = |k: &str| state.i18n.t(k);
@@ -360,6 +370,7 @@ async fn application_page(
     let page = ApplicationPage {
         l: Layout::for_visit(state, visit),
         nav,
+        applicant,
         id: a.id.clone(),
         number: a.number.clone().unwrap_or_default(),
         title: a.service.def.title.clone(),
