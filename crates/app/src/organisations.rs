@@ -236,6 +236,21 @@ pub async fn create(
         updated_at: now,
     };
     store::insert(&mut tx, &org).await?;
+    if matches!(app.registry, crate::registry::Registry::Http { .. }) {
+        // The registry is asked by the worker, after this commits (retried when it
+        // does not answer).
+        kabinet_store::outbox::enqueue(
+            &mut tx,
+            now,
+            "organization_check",
+            &serde_json::to_value(crate::notify::Message::OrganizationCheck {
+                organization_id: id.clone(),
+            })
+            .map_err(corrupt)?,
+            app.settings.outbox_max_attempts,
+        )
+        .await?;
+    }
     store::put_member(
         &mut tx,
         &id,
@@ -1420,4 +1435,113 @@ pub async fn label_for_staff(app: &App, staff: &SignedIn, id: &str) -> Result<St
         app.i18n.t("org-inn"),
         v.inn
     ))
+}
+
+/// The outbox job of a new organisation with an external registry (ORG-1): a match
+/// verifies it at once (by the system, told to its administrators); a mismatch leaves
+/// it to staff with the registry's reason; no answer is retried with back-off (and,
+/// after the last attempt, staff verify it as without a registry).
+pub(crate) async fn registry_check(
+    app: &App,
+    id: &str,
+) -> Result<(), crate::notify::DeliveryError> {
+    use crate::notify::DeliveryError;
+    use crate::registry::{OrganizationCheck, Verdict};
+    let failed = |e: AppError| DeliveryError::Transient(e.to_string());
+    let org = async {
+        let mut conn = app.store.acquire().await?;
+        Ok::<_, AppError>(store::get(&mut conn, id).await?)
+    }
+    .await
+    .map_err(failed)?;
+    let Some(org) = org.filter(|o| o.status == "pending_verification") else {
+        return Ok(()); // gone, or staff decided meanwhile
+    };
+    let v = open(app, org.clone(), None).map_err(failed)?;
+    let check = OrganizationCheck {
+        kind: org.kind.clone(),
+        inn: v.inn,
+        ogrn: v.ogrn,
+        kpp: v.kpp,
+        full_name: org.full_name.clone(),
+    };
+    let verdict = match app.registry.check_organization(&check).await {
+        None => return Ok(()),
+        Some(Verdict::Unavailable(why)) => return Err(DeliveryError::Transient(why)),
+        Some(v) => v,
+    };
+    let now = app.clock.now();
+    let ctx = Ctx::system();
+    let write = async {
+        let mut tx = app.store.begin().await?;
+        match &verdict {
+            Verdict::Match => {
+                let note = app.i18n.t("org-registry-confirmed");
+                if !store::decide(
+                    &mut tx,
+                    id,
+                    "pending_verification",
+                    "active",
+                    Some(&note),
+                    now,
+                )
+                .await?
+                {
+                    return Ok(());
+                }
+                record(
+                    &mut tx,
+                    &ctx,
+                    now,
+                    "system:registry",
+                    "system",
+                    id,
+                    "organization.verified",
+                    json!({ "by": "registry" }),
+                )
+                .await?;
+                tell_administrators(
+                    &mut tx,
+                    app,
+                    now,
+                    &org,
+                    "notice-org-verified-subject",
+                    "notice-org-verified-message",
+                )
+                .await?;
+            }
+            Verdict::Mismatch(reason) | Verdict::Unavailable(reason) => {
+                let note = app
+                    .i18n
+                    .t_with("org-registry-mismatch", &[("reason", reason.as_str())]);
+                store::note(&mut tx, id, &note).await?;
+                record(
+                    &mut tx,
+                    &ctx,
+                    now,
+                    "system:registry",
+                    "system",
+                    id,
+                    "organization.registry_mismatch",
+                    json!({ "reason": reason }),
+                )
+                .await?;
+                tell_administrators_why(
+                    &mut tx,
+                    app,
+                    now,
+                    &org,
+                    "notice-org-registry-mismatch-subject",
+                    "notice-org-registry-mismatch-message",
+                    reason,
+                )
+                .await?;
+            }
+        }
+        tx.commit().await?;
+        app.outbox_wake.notify_one();
+        Ok::<(), AppError>(())
+    }
+    .await;
+    write.map_err(failed)
 }

@@ -43,6 +43,21 @@ pub struct PassportCheck {
     pub issuer_code: String,
 }
 
+/// An organisation sent to the registry (ORG-1).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct OrganizationCheck {
+    /// `legal_entity` or `sole_proprietor`.
+    pub kind: String,
+    /// ИНН.
+    pub inn: String,
+    /// ОГРН or ОГРНИП.
+    pub ogrn: String,
+    /// КПП (legal entities).
+    pub kpp: Option<String>,
+    /// Full name.
+    pub full_name: String,
+}
+
 /// The registry's answer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Verdict {
@@ -99,16 +114,30 @@ impl Registry {
 
     /// Checks a person's data.
     pub async fn check(&self, person: &PersonCheck) -> Verdict {
-        let (url, client) = match self {
-            Registry::Builtin => return Verdict::Match,
-            Registry::Http { url, client } => (url, client),
-        };
-        let response = match client
-            .post(format!("{url}/v1/person-checks"))
-            .json(person)
-            .send()
-            .await
-        {
+        match self {
+            Registry::Builtin => Verdict::Match,
+            Registry::Http { url, client } => {
+                ask(client, &format!("{url}/v1/person-checks"), person).await
+            }
+        }
+    }
+
+    /// Checks an organisation's identifiers and name; `None` without an external
+    /// registry (staff verify organisations then).
+    pub async fn check_organization(&self, org: &OrganizationCheck) -> Option<Verdict> {
+        match self {
+            Registry::Builtin => None,
+            Registry::Http { url, client } => {
+                Some(ask(client, &format!("{url}/v1/organization-checks"), org).await)
+            }
+        }
+    }
+}
+
+/// Posts a check and reads the verdict.
+async fn ask(client: &reqwest::Client, url: &str, body: &impl Serialize) -> Verdict {
+    {
+        let response = match client.post(url).json(body).send().await {
             Ok(r) => r,
             Err(e) => return Verdict::Unavailable(format!("request failed: {e}")),
         };

@@ -609,3 +609,13 @@ pub async fn decide_change_request(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Sets the note staff read with a pending organisation (the registry's answer).
+pub async fn note(conn: &mut Conn, id: &str, note: &str) -> Result<(), StoreError> {
+    sqlx::query("UPDATE organizations SET decision = $2 WHERE id = $1")
+        .bind(id)
+        .bind(note)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}

@@ -1,5 +1,6 @@
 //! A small identity registry of the tests' own (the real one is a third party): it
-//! speaks the protocol of docs/registry.md, `POST /v1/person-checks`, and answers from
+//! speaks the protocol of docs/registry.md, `POST /v1/person-checks` (and
+//! `/v1/organization-checks`: known ИНН with the same full name), and answers from
 //! a table of known people — a match when the СНИЛС is known with the same surname,
 //! birth date and passport number, a mismatch naming what differs otherwise — or with
 //! a failure when told to.
@@ -31,6 +32,7 @@ pub struct KnownPerson {
 #[derive(Default)]
 struct Shared {
     people: Mutex<HashMap<String, KnownPerson>>,
+    organizations: Mutex<HashMap<String, String>>,
     requests: Mutex<Vec<Value>>,
     fail_next: AtomicU32,
 }
@@ -73,12 +75,53 @@ async fn check(State(shared): State<Arc<Shared>>, Json(body): Json<Value>) -> Re
     Json(answer).into_response()
 }
 
+async fn check_organization(
+    State(shared): State<Arc<Shared>>,
+    Json(body): Json<Value>,
+) -> Response {
+    shared
+        .requests
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .push(body.clone());
+    if shared
+        .fail_next
+        .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| n.checked_sub(1))
+        .is_ok()
+    {
+        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+    }
+    let inn = body["inn"].as_str().unwrap_or_default();
+    let organizations = shared
+        .organizations
+        .lock()
+        .unwrap_or_else(|p| p.into_inner());
+    let answer = match organizations.get(inn) {
+        None => json!({ "result": "mismatch", "reason": "ИНН не найден в ЕГРЮЛ/ЕГРИП" }),
+        Some(name) if body["full_name"].as_str() != Some(name.as_str()) => {
+            json!({ "result": "mismatch", "reason": "наименование не совпадает с реестром" })
+        }
+        Some(_) => json!({ "result": "match" }),
+    };
+    Json(answer).into_response()
+}
+
 impl RegistryStub {
+    /// Adds an organisation under its ИНН with its full name.
+    pub fn know_organization(&self, inn: &str, full_name: &str) {
+        self.shared
+            .organizations
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(inn.to_owned(), full_name.to_owned());
+    }
+
     /// Starts the registry on the current runtime.
     pub async fn start() -> RegistryStub {
         let shared = Arc::new(Shared::default());
         let router = Router::new()
             .route("/v1/person-checks", post(check))
+            .route("/v1/organization-checks", post(check_organization))
             .with_state(Arc::clone(&shared));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

@@ -412,3 +412,70 @@ backend_test! {
         assert_eq!(admin.get(&format!("/applications/{id}")).await.status(), 404);
     }
 }
+
+backend_test! {
+    async fn the_registry_verifies_organisations(backend) {
+        use kabinet_testkit::registry::{KnownPerson, RegistryStub};
+        let smtp = MailServer::start();
+        let registry = RegistryStub::start().await;
+        registry.know("11223344595", KnownPerson { last_name: "Иванова".into(), birth_date: "1990-02-01".into(), passport_number: "654321".into() });
+        registry.know_organization(LEGAL_INN, "ООО «Ромашка»");
+        let app = TestApp::spawn_with(backend, TestOptions {
+            worker: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_REGISTRY_URL".into(), registry.url()),
+                ("KABINET_OUTBOX_BACKOFF_SECS".into(), "1".into()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        }).await;
+        let op = staff_user(&app, "op@kabinet.ru", "operator").await;
+        let admin = confirmed(&app, &smtp, &op, "director@example.ru", "500100732259").await;
+        let status = |id: String| {
+            let admin = admin.clone();
+            async move {
+                for _ in 0..200 {
+                    let got = admin.json(&format!("/api/v1/organizations/{id}")).await;
+                    if got["status"] != "pending_verification" || got["decision"].is_string() {
+                        return got;
+                    }
+                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                }
+                panic!("the registry was not asked");
+            }
+        };
+
+        // Known to the registry, with a first failure retried: verified without staff.
+        registry.fail_next(1);
+        let res = admin.post("/api/v1/organizations", json!({ "kind": "legal_entity", "inn": LEGAL_INN, "ogrn": OGRN, "kpp": KPP, "full_name": "ООО «Ромашка»", "legal_address": "Москва" })).await;
+        let created: Value = res.json().await.unwrap();
+        assert_eq!(created["status"], "pending_verification", "as API.md fixes it");
+        let got = status(created["id"].as_str().unwrap().to_owned()).await;
+        assert_eq!(got["status"], "active");
+        assert_eq!(got["decision"], "Сведения подтверждены реестром");
+        let sent: Vec<Value> = registry.requests().into_iter().filter(|r| r.get("ogrn").is_some()).collect();
+        assert_eq!(sent.len(), 2, "retried once");
+        assert_eq!(sent[0], json!({ "kind": "legal_entity", "inn": LEGAL_INN, "ogrn": OGRN, "kpp": KPP, "full_name": "ООО «Ромашка»" }));
+        let history = admin.json(&format!("/api/v1/organizations/{}/history", created["id"].as_str().unwrap())).await;
+        assert!(history["items"].as_array().unwrap().iter().any(|e| e["what"] == "verified" && e["actor_kind"] == "system"));
+
+        // Unknown: left to staff with the registry's reason; the administrator is told.
+        let res = admin.post("/api/v1/organizations", json!({ "kind": "legal_entity", "inn": OTHER_INN, "ogrn": OTHER_OGRN, "kpp": KPP, "full_name": "АО «Василёк»", "legal_address": "Москва" })).await;
+        let id = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let got = status(id.clone()).await;
+        assert_eq!(got["status"], "pending_verification");
+        assert!(got["decision"].as_str().unwrap().contains("ИНН не найден в ЕГРЮЛ/ЕГРИП"));
+        let page = op.get("/staff/organizations").await.text().await.unwrap();
+        assert!(page.contains("Реестр не подтвердил сведения: ИНН не найден"), "staff see why");
+        let titles: Vec<String> = admin.json("/api/v1/notifications").await["items"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_owned()).collect();
+        assert!(titles.iter().any(|t| t == "Реестр не подтвердил сведения об организации"), "{titles:?}");
+        assert_eq!(op.post(&format!("/api/v1/staff/organizations/{id}/verify"), json!({ "comment": "Проверено по выписке" })).await.status(), 200);
+        // The outbox never held the identifiers.
+        let mut conn = app.app.store.acquire().await.unwrap();
+        let payloads: Vec<String> = sqlx::query_scalar("SELECT payload FROM outbox WHERE kind = 'organization_check'").fetch_all(&mut *conn).await.unwrap();
+        assert_eq!(payloads.len(), 2);
+        assert!(payloads.iter().all(|p| !p.contains(LEGAL_INN) && !p.contains(OTHER_INN)));
+    }
+}

@@ -49,6 +49,12 @@ pub enum Message {
         /// The text.
         text: String,
     },
+    /// Ask the registry about a new organisation (ORG-1); its identifiers are read
+    /// (and opened) when the job runs, never stored in the outbox.
+    OrganizationCheck {
+        /// The organisation.
+        organization_id: String,
+    },
 }
 
 impl Message {
@@ -58,6 +64,7 @@ impl Message {
             Message::Email { .. } => "email",
             Message::Sms { .. } => "sms",
             Message::Webhook { .. } => "webhook",
+            Message::OrganizationCheck { .. } => "organization_check",
         }
     }
 }

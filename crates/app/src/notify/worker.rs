@@ -99,6 +99,9 @@ impl Worker {
             Ok(Message::Webhook { account_id, body }) => {
                 self.webhook(job.id, &account_id, &body).await
             }
+            Ok(Message::OrganizationCheck { organization_id }) => {
+                crate::organisations::registry_check(&self.app, &organization_id).await
+            }
         };
         let now = self.app.clock.now();
         let outcome = match result {

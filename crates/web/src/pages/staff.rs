@@ -1793,6 +1793,8 @@ pub struct PendingOrg {
     pub at: String,
     /// Statutory documents: `(link, kind and file name)`.
     pub documents: Vec<(String, String)>,
+    /// The registry's answer, if it was asked.
+    pub note: String,
 }
 
 /// A change of identifiers waiting for a decision.
@@ -1876,6 +1878,7 @@ async fn organizations_page(
             at: format::datetime(v.org.created_at),
             address: v.org.legal_address.clone(),
             name: v.org.full_name.clone(),
+            note: v.org.decision.clone().unwrap_or_default(),
             identifiers: identifiers_line(state, &v.org.kind, &v.inn, &v.ogrn, v.kpp.as_deref()),
             documents: docs
                 .into_iter()
