@@ -1292,6 +1292,14 @@ pub async fn versions(app: &App, who: &SignedIn) -> Result<Vec<(String, i64, Str
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
+    // A long-lived stream asks again and again: a member who left stops hearing.
+    if let Some(a) = &who.acting
+        && kabinet_store::organizations::role_of(&mut conn, &a.organization_id, &who.account.id)
+            .await?
+            .is_none()
+    {
+        return Err(AppError::NotFound);
+    }
     Ok(store::versions(&mut conn, owner(who)).await?)
 }
 

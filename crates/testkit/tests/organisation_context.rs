@@ -391,6 +391,18 @@ backend_test! {
         assert_eq!(admin.acting_for(&org).post(&format!("/api/v1/applications/{id}/submit"), json!({})).await.status(), 200);
         let page = observer.get(&format!("/applications/{id}")).await.text().await.unwrap();
         assert!(page.contains("Наблюдатель") && !page.contains("name=\"text\""), "{page}");
+        // Live status on the pages follows the session's context.
+        let mut stream = observer.get("/applications/events").await;
+        assert_eq!(stream.status(), 200);
+        assert_eq!(op.post(&format!("/api/v1/staff/applications/{id}/transition"), json!({ "to": "in_progress" })).await.status(), 200);
+        let mut seen = String::new();
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        while !seen.contains("in_progress") {
+            let chunk = tokio::time::timeout_at(deadline, stream.chunk()).await.expect("an event within 10 s").unwrap().expect("open");
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+        assert!(seen.contains(&format!("\"id\":\"{id}\"")), "{seen}");
+        drop(stream);
         let page = admin.get(&format!("/applications/{id}")).await.text().await.unwrap();
         assert!(page.contains("name=\"text\""), "the administrator may comment");
         // The card page: history, documents, the administrator's forms.

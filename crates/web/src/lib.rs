@@ -202,6 +202,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/organizations/{id}", get(pages::organizations::show))
         .route("/organizations/{id}/act", post(pages::organizations::act))
+        // Live status for the pages: the same stream as the API's, in the context the
+        // page session acts in (EventSource cannot send X-Kabinet-Organization).
+        .route(
+            "/applications/events",
+            get(crate::api::applications::events),
+        )
         .route("/organizations/{id}/data", post(pages::organizations::data))
         .route(
             "/organizations/{id}/change-request",

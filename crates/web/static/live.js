@@ -4,7 +4,7 @@
   "use strict";
   var marked = document.querySelectorAll("[data-application-id]");
   if (!marked.length || !window.EventSource) return;
-  var source = new EventSource("/api/v1/applications/events");
+  var source = new EventSource("/applications/events");
   source.addEventListener("application", function (e) {
     var data;
     try { data = JSON.parse(e.data); } catch (_) { return; }
