@@ -136,6 +136,12 @@ backend_test! {
         let other = organisation(&other_admin, &op, OTHER_INN, OTHER_OGRN, "АО «Василёк»").await;
         let stranger = register_user(&app, &smtp, "stranger@example.ru").await;
 
+        // The header is in the OpenAPI document of every application operation.
+        let doc = stranger.json("/api/v1/openapi.json").await;
+        for (path, method) in [("/api/v1/applications", "get"), ("/api/v1/applications", "post"), ("/api/v1/applications/{id}", "get"), ("/api/v1/applications/{id}/submit", "post")] {
+            let params = doc["paths"][path][method]["parameters"].as_array().unwrap();
+            assert!(params.iter().any(|p| p["name"] == "X-Kabinet-Organization" && p["in"] == "header"), "{path} {method}");
+        }
         // The header: members only, and only for an active organisation.
         assert_eq!(stranger.acting_for(&org).get("/api/v1/applications").await.status(), 404);
         assert_eq!(operator.acting_for(&other).get("/api/v1/applications").await.status(), 404);

@@ -154,8 +154,45 @@ pub struct ApiDoc;
 /// The document as JSON (built once).
 pub fn openapi_json() -> Value {
     static DOC: OnceLock<Value> = OnceLock::new();
-    DOC.get_or_init(|| serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null))
-        .clone()
+    DOC.get_or_init(|| {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
+        with_organization_header(&mut doc);
+        doc
+    })
+    .clone()
+}
+
+/// Every application operation may act for an organisation (ORG-2): the optional
+/// `X-Kabinet-Organization` header is declared on each of them.
+fn with_organization_header(doc: &mut Value) {
+    let header = serde_json::json!({
+        "name": "X-Kabinet-Organization",
+        "in": "header",
+        "required": false,
+        "description": "Act for this organisation (its id): the caller must be a member of a verified organisation; its applications are then the caller's, by the member's role. Not a member: 404; not verified yet: 409.",
+        "schema": { "type": "string" }
+    });
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if !path.starts_with("/api/v1/applications") {
+            continue;
+        }
+        let Some(operations) = item.as_object_mut() else {
+            continue;
+        };
+        for operation in operations.values_mut() {
+            if let Some(op) = operation.as_object_mut() {
+                let params = op
+                    .entry("parameters")
+                    .or_insert_with(|| Value::Array(Vec::new()));
+                if let Some(list) = params.as_array_mut() {
+                    list.push(header.clone());
+                }
+            }
+        }
+    }
 }
 
 /// The OpenAPI document of this API.
