@@ -150,11 +150,16 @@ async fn own(
     need: OrgAction,
 ) -> Result<ApplicationRow, AppError> {
     let row = store::get(conn, id).await?.ok_or(AppError::NotFound)?;
+    reachable(who, &row, need)?;
+    Ok(row)
+}
+
+/// The rule of [`own`] for a row already read.
+fn reachable(who: &SignedIn, row: &ApplicationRow, need: OrgAction) -> Result<(), AppError> {
     match (&who.acting, &row.organization_id) {
-        (None, None) if row.account_id == who.account.id => Ok(row),
+        (None, None) if row.account_id == who.account.id => Ok(()),
         (Some(acting), Some(org)) if &acting.organization_id == org => {
-            who.authorize_for_org(need)?;
-            Ok(row)
+            who.authorize_for_org(need).map(|_| ())
         }
         _ => Err(AppError::NotFound),
     }
@@ -633,14 +638,31 @@ async fn detail(
 /// One of the caller's applications with its history, public comments and files.
 pub async fn get(app: &App, who: &SignedIn, id: &str) -> Result<Detail, AppError> {
     who.authorize(Action::UseOwnApplications)?;
-    let mut conn = app
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(kabinet_store::StoreError::from)?;
-    let row = own(&mut conn, who, id, OrgAction::ReadApplications).await?;
-    detail(app, &mut conn, &row, false).await
+    let mut conn = app.store.reader().await?;
+    // The row and its parts in one round trip; the access rule on the row read.
+    let found = match store::get_with_parts(&mut conn, id, false).await {
+        Ok(found) => found,
+        Err(e) => {
+            conn.discard();
+            return Err(e.into());
+        }
+    };
+    let (row, (history, comments, files)) = found.ok_or(AppError::NotFound)?;
+    reachable(who, &row, OrgAction::ReadApplications)?;
+    Ok(Detail {
+        application: decode(app, &mut conn, &row).await?,
+        assignee: row.assignee.clone(),
+        history,
+        comments,
+        files: files
+            .into_iter()
+            .map(|(file, kind, by_staff)| Attached {
+                file,
+                kind,
+                by_staff,
+            })
+            .collect(),
+    })
 }
 
 /// A page of «Мои заявления» and the total that match (without the answers).

@@ -764,6 +764,13 @@ pub async fn versions(
         .collect()
 }
 
+/// The parts of an application shown with it: «История статуса», comments, files.
+pub type Parts = (
+    Vec<Event>,
+    Vec<Comment>,
+    Vec<(crate::requests::FileRecord, String, bool)>,
+);
+
 /// Everything shown with an application but its row — history, comments (internal
 /// notes only when `with_internal`) and files with their records — in one round trip
 /// (`UNION ALL` of text columns, portable to both backends).
@@ -771,30 +778,59 @@ pub async fn parts(
     conn: &mut Conn,
     application_id: &str,
     with_internal: bool,
-) -> Result<
-    (
-        Vec<Event>,
-        Vec<Comment>,
-        Vec<(crate::requests::FileRecord, String, bool)>,
-    ),
-    StoreError,
-> {
-    let rows = sqlx::query(
-        "SELECT 'e', id, from_status, to_status, actor, actor_kind, reason, at, NULL, NULL, NULL, NULL, NULL \
+) -> Result<Parts, StoreError> {
+    let (_, parts) = fetch_with_parts(conn, application_id, with_internal, false).await?;
+    Ok(parts)
+}
+
+/// An application's row and its parts in one statement (the single-application read,
+/// the hottest path): `None` when there is no such application.
+pub async fn get_with_parts(
+    conn: &mut Conn,
+    id: &str,
+    with_internal: bool,
+) -> Result<Option<(ApplicationRow, Parts)>, StoreError> {
+    let (row, parts) = fetch_with_parts(conn, id, with_internal, true).await?;
+    Ok(row.map(|r| (r, parts)))
+}
+
+async fn fetch_with_parts(
+    conn: &mut Conn,
+    application_id: &str,
+    with_internal: bool,
+    with_row: bool,
+) -> Result<(Option<ApplicationRow>, Parts), StoreError> {
+    // Every branch has 17 text columns: the tag, then what the kind needs.
+    static SQL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
+    let [plain, with_app] = SQL.get_or_init(|| {
+        let parts = "SELECT 'e', id, from_status, to_status, actor, actor_kind, reason, at, NULL, NULL, NULL, NULL, NULL, \
+                NULL, NULL, NULL, NULL \
            FROM application_events WHERE application_id = $1 \
          UNION ALL \
-         SELECT 'c', id, author, author_kind, CAST(internal AS TEXT), text, at, NULL, NULL, NULL, NULL, NULL, NULL \
+         SELECT 'c', id, author, author_kind, CAST(internal AS TEXT), text, at, NULL, NULL, NULL, NULL, NULL, NULL, \
+                NULL, NULL, NULL, NULL \
            FROM application_comments WHERE application_id = $1 AND (internal = 0 OR $2 = 1) \
          UNION ALL \
          SELECT 'f', af.at || af.file_id, af.file_id, af.kind, CAST(af.by_staff AS TEXT), f.account_id, f.purpose, \
-                f.file_name, f.content_type, CAST(f.size AS TEXT), f.sha256, f.created_at, f.data_key \
-           FROM application_files af JOIN files f ON f.id = af.file_id WHERE af.application_id = $1 \
-         ORDER BY 1, 2",
-    )
-    .bind(application_id)
-    .bind(i64::from(with_internal))
-    .fetch_all(&mut *conn)
-    .await?;
+                f.file_name, f.content_type, CAST(f.size AS TEXT), f.sha256, f.created_at, f.data_key, \
+                NULL, NULL, NULL, NULL \
+           FROM application_files af JOIN files f ON f.id = af.file_id WHERE af.application_id = $1";
+        let row = "SELECT 'a', id, number, account_id, service_id, CAST(service_version AS TEXT), status, \
+                fields_sealed, CAST(step AS TEXT), assignee, created_at, updated_at, submitted_at, due_on, \
+                CAST(version AS TEXT), clarification_due_on, organization_id \
+           FROM applications WHERE id = $1";
+        [
+            format!("{parts} ORDER BY 1, 2"),
+            format!("{row} UNION ALL {parts} ORDER BY 1, 2"),
+        ]
+    });
+    let sql = if with_row { with_app } else { plain };
+    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(application_id)
+        .bind(i64::from(with_internal))
+        .fetch_all(&mut *conn)
+        .await?;
+    let mut application = None;
     let mut events = Vec::new();
     let mut comments = Vec::new();
     let mut files = Vec::new();
@@ -804,9 +840,34 @@ pub async fn parts(
     let need = |v: Option<String>| {
         v.ok_or_else(|| StoreError::Corrupt("application parts: a missing column".into()))
     };
+    let number = |v: Option<String>| -> Result<i64, StoreError> {
+        need(v)?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("application: a number column".into()))
+    };
     for r in &rows {
         let tag: String = r.try_get(0)?;
         match tag.as_str() {
+            "a" => {
+                application = Some(ApplicationRow {
+                    id: need(text(r, 1)?)?,
+                    number: text(r, 2)?,
+                    account_id: need(text(r, 3)?)?,
+                    service_id: need(text(r, 4)?)?,
+                    service_version: number(text(r, 5)?)?,
+                    status: need(text(r, 6)?)?,
+                    fields_sealed: need(text(r, 7)?)?,
+                    step: number(text(r, 8)?)?,
+                    assignee: text(r, 9)?,
+                    created_at: ts::parse(&need(text(r, 10)?)?)?,
+                    updated_at: ts::parse(&need(text(r, 11)?)?)?,
+                    submitted_at: text(r, 12)?.as_deref().map(ts::parse).transpose()?,
+                    due_on: text(r, 13)?,
+                    version: number(text(r, 14)?)?,
+                    clarification_due_on: text(r, 15)?,
+                    organization_id: text(r, 16)?,
+                });
+            }
             "e" => events.push(Event {
                 from_status: text(r, 2)?,
                 to_status: need(text(r, 3)?)?,
@@ -841,7 +902,7 @@ pub async fn parts(
             }
         }
     }
-    Ok((events, comments, files))
+    Ok((application, (events, comments, files)))
 }
 
 /// Up to `limit` applications after the id `after` whose answers are not sealed under

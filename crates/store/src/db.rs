@@ -64,6 +64,85 @@ impl Default for StoreOptions {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    readers: Readers,
+    sessions: std::sync::Arc<crate::sessions::SessionCache>,
+    /// PostgreSQL: the URL, for the session cache's listener (never logged).
+    listen_url: Option<ListenUrl>,
+}
+
+/// A database URL that `Debug` does not show (it may hold a password).
+#[derive(Clone)]
+struct ListenUrl(std::sync::Arc<str>);
+
+impl std::fmt::Debug for ListenUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&redact_url(&self.0))
+    }
+}
+
+type Slot = std::sync::Arc<tokio::sync::Mutex<Option<sqlx::AnyConnection>>>;
+
+/// Connections kept out of the pool for the hottest reads (the session of an API call,
+/// one application). The pool checks every connection given back to it with a `Sync`
+/// round trip to PostgreSQL; these are taken and given back without it. sqlx waits for
+/// any unfinished reply before the next statement on a connection, so a read cancelled
+/// half-way leaves nothing behind; a connection whose statement failed is dropped
+/// ([`Reader::discard`]) and the slot takes a new one from the pool on its next use.
+#[derive(Clone)]
+struct Readers {
+    slots: std::sync::Arc<Vec<Slot>>,
+    next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl std::fmt::Debug for Readers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Readers")
+            .field("slots", &self.slots.len())
+            .finish()
+    }
+}
+
+/// A connection for a read: one of the held ones, or from the pool when they are all
+/// busy (or on SQLite, where giving one back costs nothing).
+pub struct Reader {
+    inner: ReaderInner,
+}
+
+enum ReaderInner {
+    Held(tokio::sync::OwnedMutexGuard<Option<sqlx::AnyConnection>>),
+    Pooled(sqlx::pool::PoolConnection<sqlx::Any>),
+}
+
+impl Reader {
+    /// Drops the connection (its statement failed): the slot opens a new one next time.
+    pub fn discard(mut self) {
+        if let ReaderInner::Held(guard) = &mut self.inner {
+            guard.take();
+        }
+    }
+}
+
+impl std::ops::Deref for Reader {
+    type Target = sqlx::AnyConnection;
+    fn deref(&self) -> &sqlx::AnyConnection {
+        match &self.inner {
+            ReaderInner::Held(guard) => guard
+                .as_ref()
+                .unwrap_or_else(|| unreachable!("a held reader always has a connection")),
+            ReaderInner::Pooled(conn) => conn,
+        }
+    }
+}
+
+impl std::ops::DerefMut for Reader {
+    fn deref_mut(&mut self) -> &mut sqlx::AnyConnection {
+        match &mut self.inner {
+            ReaderInner::Held(guard) => guard
+                .as_mut()
+                .unwrap_or_else(|| unreachable!("a held reader always has a connection")),
+            ReaderInner::Pooled(conn) => conn,
+        }
+    }
 }
 
 /// Replaces the password in a URL (`postgres://user:secret@host`) with `***`.
@@ -124,7 +203,25 @@ impl Store {
             .connect_with(connect_options)
             .await
             .map_err(connect_error)?;
-        let store = Store { pool, backend };
+        let held = match backend {
+            Backend::Postgres => options.max_connections as usize,
+            Backend::Sqlite => 0,
+        };
+        let store = Store {
+            pool,
+            backend,
+            sessions: std::sync::Arc::default(),
+            listen_url: (backend == Backend::Postgres)
+                .then(|| ListenUrl(std::sync::Arc::from(url.as_str()))),
+            readers: Readers {
+                slots: std::sync::Arc::new(
+                    (0..held)
+                        .map(|_| std::sync::Arc::new(tokio::sync::Mutex::new(None)))
+                        .collect(),
+                ),
+                next: std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0)),
+            },
+        };
         store.ping().await.map_err(|e| match e {
             StoreError::Database(source) => connect_error(source),
             other => other,
@@ -165,8 +262,46 @@ impl Store {
         Ok(self.pool.acquire().await?)
     }
 
-    /// Closes the pool, waiting for connections in use to be returned.
+    /// The session cache for API calls, listening to PostgreSQL from the first use;
+    /// `None` on SQLite (sessions are read every time there).
+    pub fn session_cache(&self) -> Option<&crate::sessions::SessionCache> {
+        let url = self.listen_url.as_ref()?;
+        self.sessions.listen(&url.0);
+        Some(&self.sessions)
+    }
+
+    /// A connection for a single read on the hot path (see [`Reader`]): a free held
+    /// one, else one from the pool; nobody waits for a held one.
+    pub async fn reader(&self) -> Result<Reader, StoreError> {
+        let slots = &self.readers.slots;
+        let start = self
+            .readers
+            .next
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        for i in 0..slots.len() {
+            let slot = &slots[(start + i) % slots.len()];
+            if let Ok(mut guard) = std::sync::Arc::clone(slot).try_lock_owned() {
+                if guard.is_none() {
+                    *guard = Some(self.pool.acquire().await?.detach());
+                }
+                return Ok(Reader {
+                    inner: ReaderInner::Held(guard),
+                });
+            }
+        }
+        Ok(Reader {
+            inner: ReaderInner::Pooled(self.pool.acquire().await?),
+        })
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned; the held
+    /// readers are closed too.
     pub async fn close(&self) {
+        for slot in self.readers.slots.iter() {
+            if let Some(conn) = slot.lock().await.take() {
+                let _ = sqlx::Connection::close(conn).await;
+            }
+        }
         self.pool.close().await;
     }
 }

@@ -28,7 +28,7 @@ pub mod support;
 pub mod throttle;
 pub mod ts;
 
-pub use db::{Backend, Store, StoreOptions, Tx, redact_url};
+pub use db::{Backend, Reader, Store, StoreOptions, Tx, redact_url};
 pub use error::StoreError;
 /// The connection type queries run on inside a transaction (`&mut *tx`).
 pub use sqlx::AnyConnection as Conn;

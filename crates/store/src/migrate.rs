@@ -117,6 +117,11 @@ const SQLITE: &[Migration] = &[
         name: "organisation_context",
         sql: include_str!("../migrations/sqlite/0019_organisation_context.sql"),
     },
+    Migration {
+        version: 20,
+        name: "session_notify",
+        sql: include_str!("../migrations/sqlite/0020_session_notify.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -214,6 +219,11 @@ const POSTGRES: &[Migration] = &[
         version: 19,
         name: "organisation_context",
         sql: include_str!("../migrations/postgres/0019_organisation_context.sql"),
+    },
+    Migration {
+        version: 20,
+        name: "session_notify",
+        sql: include_str!("../migrations/postgres/0020_session_notify.sql"),
     },
 ];
 

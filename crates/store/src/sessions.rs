@@ -255,3 +255,255 @@ pub async fn set_organization(
         .await?;
     Ok(())
 }
+
+/// How long a cached session is trusted at most, even without a word from PostgreSQL.
+pub const CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A process's cache of resolved sessions for API calls (PostgreSQL only; pages always
+/// read the database). It is safe across processes because PostgreSQL tells every
+/// process of every change: triggers on `sessions`, `accounts` and `mfa_totp`
+/// `pg_notify('kabinet_sessions', account_id)` when the change commits, and the
+/// process's listener evicts that account's sessions. The cache is used only while the
+/// listener is connected; when its connection drops, the cache is emptied and off until
+/// it listens again (what was said meanwhile is lost). A read that began before an
+/// eviction is not cached (the generation moved on). Entries live [`CACHE_TTL`] at most.
+#[derive(Debug, Default)]
+pub struct SessionCache {
+    inner: std::sync::Mutex<CacheInner>,
+    listening: std::sync::atomic::AtomicBool,
+    generation: std::sync::atomic::AtomicU64,
+    started: std::sync::OnceLock<()>,
+    paused_until: std::sync::Mutex<Option<std::time::Instant>>,
+}
+
+/// How long [`SessionCache::pause`] keeps the cache out of the way.
+pub const PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
+
+#[derive(Debug, Default)]
+struct CacheInner {
+    by_id: std::collections::HashMap<String, (Resolved, std::time::Instant)>,
+    by_account: std::collections::HashMap<String, Vec<String>>,
+}
+
+impl SessionCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheInner> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The generation to pass to [`SessionCache::put`] for a read starting now.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    fn paused(&self) -> bool {
+        self.paused_until
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .is_some_and(|until| std::time::Instant::now() < until)
+    }
+
+    /// This process is changing something (a request that is not a read): empty the
+    /// cache and keep it off for [`PAUSE`], so that the change is seen at once here
+    /// without waiting for PostgreSQL's notification.
+    pub fn pause(&self) {
+        *self.paused_until.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(std::time::Instant::now() + PAUSE);
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut inner = self.lock();
+        inner.by_id.clear();
+        inner.by_account.clear();
+    }
+
+    /// A cached session, if the cache is on and it is fresh.
+    pub fn get(&self, id: &str) -> Option<Resolved> {
+        if !self.listening.load(std::sync::atomic::Ordering::SeqCst) || self.paused() {
+            return None;
+        }
+        let inner = self.lock();
+        inner
+            .by_id
+            .get(id)
+            .filter(|(_, at)| at.elapsed() < CACHE_TTL)
+            .map(|(r, _)| r.clone())
+    }
+
+    /// Keeps a session read from the database, unless the cache is off or something
+    /// changed since the read began (`generation`).
+    pub fn put(&self, id: &str, resolved: &Resolved, generation: u64) {
+        if !self.listening.load(std::sync::atomic::Ordering::SeqCst) || self.paused() {
+            return;
+        }
+        let mut inner = self.lock();
+        // Checked under the lock: an eviction takes the lock after moving the generation.
+        if self.generation() != generation {
+            return;
+        }
+        if inner.by_id.len() >= 100_000 {
+            inner.by_id.clear();
+            inner.by_account.clear();
+        }
+        let account = resolved.account.id.clone();
+        inner
+            .by_id
+            .insert(id.to_owned(), (resolved.clone(), std::time::Instant::now()));
+        inner
+            .by_account
+            .entry(account)
+            .or_default()
+            .push(id.to_owned());
+    }
+
+    /// Forgets every session of an account (something of it changed).
+    pub fn evict_account(&self, account_id: &str) {
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut inner = self.lock();
+        if let Some(ids) = inner.by_account.remove(account_id) {
+            for id in ids {
+                inner.by_id.remove(&id);
+            }
+        }
+    }
+
+    /// Forgets everything and turns the cache on or off.
+    pub fn reset(&self, listening: bool) {
+        self.listening
+            .store(false, std::sync::atomic::Ordering::SeqCst);
+        self.generation
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        {
+            let mut inner = self.lock();
+            inner.by_id.clear();
+            inner.by_account.clear();
+        }
+        self.listening
+            .store(listening, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Starts the listener once per process (PostgreSQL): it turns the cache on while
+    /// it hears PostgreSQL, and off when it does not.
+    pub fn listen(self: &std::sync::Arc<Self>, url: &str) {
+        let cache = std::sync::Arc::clone(self);
+        let url = url.to_owned();
+        self.started.get_or_init(move || {
+            tokio::spawn(async move { cache.run_listener(&url).await });
+        });
+    }
+
+    async fn run_listener(&self, url: &str) {
+        loop {
+            let listener = async {
+                let mut l = sqlx::postgres::PgListener::connect(url).await?;
+                l.listen(NOTIFY_CHANNEL).await?;
+                Ok::<_, sqlx::Error>(l)
+            }
+            .await;
+            let mut listener = match listener {
+                Ok(l) => l,
+                Err(error) => {
+                    tracing::warn!(%error, "session cache: cannot listen to PostgreSQL; sessions are read every time");
+                    self.reset(false);
+                    tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+                    continue;
+                }
+            };
+            self.reset(true);
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(n)) => self.evict_account(n.payload()),
+                    // The connection dropped and was made again: what was said in
+                    // between is lost.
+                    Ok(None) => self.reset(true),
+                    Err(error) => {
+                        tracing::warn!(%error, "session cache: the listener failed; sessions are read every time");
+                        self.reset(false);
+                        break;
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The channel the triggers of migration 20 notify.
+pub const NOTIFY_CHANNEL: &str = "kabinet_sessions";
+
+#[cfg(test)]
+mod cache_tests {
+    use super::*;
+
+    fn resolved(account: &str) -> Resolved {
+        let now = time::OffsetDateTime::now_utc();
+        Resolved {
+            session: Session {
+                id: "s".into(),
+                account_id: account.into(),
+                csrf_token: "t".into(),
+                mfa_pending: false,
+                created_at: now,
+                last_seen_at: now,
+                expires_at: now,
+                user_agent: None,
+                address: None,
+            },
+            account: crate::accounts::Account {
+                id: account.into(),
+                kind: "person".into(),
+                staff_role: None,
+                status: "active".into(),
+                status_reason: None,
+                level: "simplified".into(),
+                password_hash: String::new(),
+                password_changed_at: now,
+                must_change_password: false,
+                created_at: now,
+                last_sign_in_at: None,
+            },
+            has_second_factor: false,
+            unread: 0,
+            acting: None,
+        }
+    }
+
+    #[test]
+    fn only_while_listening_and_never_a_read_older_than_an_eviction() {
+        let cache = SessionCache::default();
+        let g = cache.generation();
+        cache.put("s1", &resolved("a1"), g);
+        assert!(
+            cache.get("s1").is_none(),
+            "off until the listener hears PostgreSQL"
+        );
+        cache.reset(true);
+        let g = cache.generation();
+        cache.put("s1", &resolved("a1"), g);
+        assert_eq!(cache.get("s1").unwrap().account.id, "a1");
+        // A read that began before an eviction is not kept.
+        let before = cache.generation();
+        cache.evict_account("a2");
+        cache.put("s2", &resolved("a2"), before);
+        assert!(cache.get("s2").is_none());
+        // An eviction forgets every session of the account, and only those.
+        let g = cache.generation();
+        cache.put("s3", &resolved("a1"), g);
+        cache.evict_account("a1");
+        assert!(cache.get("s1").is_none() && cache.get("s3").is_none());
+        let g = cache.generation();
+        cache.put("s4", &resolved("a3"), g);
+        cache.reset(false);
+        assert!(
+            cache.get("s4").is_none(),
+            "off again when the listener drops"
+        );
+        // A local change pauses it.
+        cache.reset(true);
+        let g = cache.generation();
+        cache.put("s5", &resolved("a5"), g);
+        cache.pause();
+        assert!(cache.get("s5").is_none());
+        let g = cache.generation();
+        cache.put("s5", &resolved("a5"), g);
+        assert!(cache.get("s5").is_none(), "nothing is kept while paused");
+    }
+}

@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
+use axum::http::Method;
 use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
@@ -121,10 +122,21 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         api: path.starts_with("/api/v1"),
         state: state.clone(),
     };
+    // A request that may change something: this process's session cache stays out of
+    // the way until it is over (and a moment after), so the next request of the same
+    // person sees the change even before PostgreSQL's notification arrives.
+    let writes = !matches!(method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let cache = writes.then(|| state.app.store.session_cache()).flatten();
+    if let Some(c) = cache {
+        c.pause();
+    }
     let mut response = SCOPE
         .scope(scope, next.run(request))
         .instrument(span.clone())
         .await;
+    if let Some(c) = cache {
+        c.pause();
+    }
 
     let elapsed = started.elapsed();
     let status = response.status().as_u16();

@@ -142,31 +142,59 @@ pub async fn resolve_session(
     }
     let id = sha256_hex(token);
     let now = app.clock.now();
-    let mut conn = app
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(kabinet_store::StoreError::from)?;
-    // One round trip: the session, its account and whether it has a second factor.
+    // API calls on PostgreSQL: the process's cache, which every process empties of an
+    // account the moment anything of it changes (see `sessions::SessionCache`).
+    let cache = (!with_unread).then(|| app.store.session_cache()).flatten();
+    let generation = cache.map(|c| c.generation());
+    let cached = cache.and_then(|c| c.get(&id));
+    let resolved = match cached {
+        Some(r) => Some(r),
+        None => {
+            // Every request may come here: a held connection, without the pool's
+            // release check.
+            let mut conn = app.store.reader().await?;
+            // One round trip: the session, its account and whether it has a second
+            // factor.
+            match sessions::resolve(&mut conn, &id, with_unread).await {
+                Ok(r) => {
+                    if let (Some(c), Some(g), Some(r)) = (cache, generation, &r) {
+                        c.put(&id, r, g);
+                    }
+                    r
+                }
+                Err(e) => {
+                    conn.discard();
+                    return Err(e.into());
+                }
+            }
+        }
+    };
     let Some(sessions::Resolved {
         session,
         account,
         has_second_factor,
         unread,
         acting,
-    }) = sessions::resolve(&mut conn, &id, with_unread).await?
+    }) = resolved
     else {
         return Ok(None);
     };
     let idle = Duration::minutes(i64::from(app.settings.session.idle_minutes));
     let alive = session.expires_at > now && session.last_seen_at + idle > now;
     if !alive || account.status == "blocked" {
+        let mut conn = app.store.acquire().await?;
         sessions::delete(&mut conn, &id).await?;
+        if let Some(c) = cache {
+            c.evict_account(&account.id);
+        }
         return Ok(None);
     }
     if now - session.last_seen_at >= TOUCH_EVERY {
+        let mut conn = app.store.acquire().await?;
         sessions::touch(&mut conn, &id, now).await?;
+        if let Some(c) = cache {
+            c.evict_account(&account.id);
+        }
     }
     let max_age = app.settings.password.max_age_days;
     let password_expired =

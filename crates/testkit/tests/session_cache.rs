@@ -1,0 +1,106 @@
+//! Two kabinet processes on one database (issue 5): API calls on PostgreSQL resolve
+//! sessions from each process's cache, and a change made through one process — signing
+//! out, blocking the account — is refused by the other at once, because PostgreSQL tells
+//! every process (triggers + LISTEN/NOTIFY). On SQLite there is no cache: the same
+//! journey holds trivially.
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use kabinet_testkit::people::{User, register_user, staff_user};
+use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use secrecy::ExposeSecret;
+use serde_json::json;
+
+fn options(smtp: &MailServer, shared: Option<(String, String)>) -> TestOptions {
+    let mut env = vec![
+        ("KABINET_SMTP_URL".to_owned(), smtp.url()),
+        (
+            "KABINET_PASSWORD_ARGON2_MEMORY_KIB".to_owned(),
+            "1024".to_owned(),
+        ),
+        (
+            "KABINET_PASSWORD_ARGON2_ITERATIONS".to_owned(),
+            "1".to_owned(),
+        ),
+    ];
+    if let Some((url, dir)) = shared {
+        env.push(("KABINET_DATABASE_URL".to_owned(), url));
+        env.push(("KABINET_DATA_DIR".to_owned(), dir));
+    }
+    TestOptions {
+        worker: true,
+        env,
+        ..TestOptions::default()
+    }
+}
+
+/// The same person's session, sent to the other process.
+fn on(other: &TestApp, u: &User) -> User {
+    User {
+        base: other.url(""),
+        ..u.clone()
+    }
+}
+
+/// Waits (at most 2 s — far below the cache's 30 s) until `path` answers `status`.
+async fn answers(u: &User, path: &str, status: u16) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
+    loop {
+        let got = u.get(path).await.status().as_u16();
+        if got == status {
+            return;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "{path}: still {got}, expected {status}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
+backend_test! {
+    async fn a_change_in_one_process_is_seen_by_the_other(backend) {
+        let smtp = MailServer::start();
+        let a = TestApp::spawn_with(backend.clone(), options(&smtp, None)).await;
+        let url = a.app.settings.database_url.expose_secret().to_owned();
+        let dir = a.data_dir().display().to_string();
+        let b = TestApp::spawn_with(backend.clone(), options(&smtp, Some((url, dir)))).await;
+        let admin = staff_user(&a, "admin@kabinet.ru", "admin").await;
+
+        // Signing out in A: B refuses the session.
+        let u = register_user(&a, &smtp, "one@example.ru").await;
+        let u_b = on(&b, &u);
+        u_b.json("/api/v1/session").await;
+        u_b.json("/api/v1/session").await;
+        let res = u.c.delete(a.url("/api/v1/session")).header("X-CSRF-Token", &u.csrf).send().await.unwrap();
+        assert_eq!(res.status(), 204);
+        answers(&u_b, "/api/v1/session", 401).await;
+
+        // Blocking the account in A: B refuses it.
+        let v = register_user(&a, &smtp, "two@example.ru").await;
+        let v_b = on(&b, &v);
+        let id = v_b.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+        v_b.json("/api/v1/applications").await;
+        assert_eq!(admin.post(&format!("/api/v1/staff/accounts/{id}/block"), json!({ "reason": "Компрометация" })).await.status(), 200);
+        answers(&v_b, "/api/v1/applications", 401).await;
+
+        if let TestBackend::Postgres(_) = backend {
+            // B really keeps sessions: a deletion PostgreSQL does not announce goes
+            // unnoticed until it is announced — the notification is what keeps it right.
+            let w = register_user(&a, &smtp, "three@example.ru").await;
+            let w_b = on(&b, &w);
+            let account = w_b.json("/api/v1/session").await["account_id"].as_str().unwrap().to_owned();
+            w_b.json("/api/v1/session").await;
+            let mut conn = a.app.store.acquire().await.unwrap();
+            sqlx::raw_sql("ALTER TABLE sessions DISABLE TRIGGER sessions_notify").execute(&mut *conn).await.unwrap();
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(&account).execute(&mut *conn).await.unwrap();
+            sqlx::raw_sql("ALTER TABLE sessions ENABLE TRIGGER sessions_notify").execute(&mut *conn).await.unwrap();
+            assert_eq!(w_b.get("/api/v1/session").await.status(), 200, "served from B's cache");
+            sqlx::query("SELECT pg_notify('kabinet_sessions', $1)").bind(&account).execute(&mut *conn).await.unwrap();
+            answers(&w_b, "/api/v1/session", 401).await;
+            // Pages never use the cache.
+            assert_eq!(w_b.get("/profile").await.status(), 303);
+        }
+        b.stop().await;
+        a.stop().await;
+    }
+}
