@@ -590,8 +590,12 @@ pub async fn attachment(
     let record = requests::get_file(&mut conn, file_id)
         .await?
         .ok_or(AppError::NotFound)?;
+    // An organisation's file is reached through the organisation (by its members in
+    // its context), not as the uploader's own.
+    let mine = record.account_id == who.account.id
+        && !requests::is_organizations(&mut conn, file_id).await?;
     drop(conn);
-    if record.account_id != who.account.id {
+    if !mine {
         // Not the owner: staff only, and never a 403 that confirms the file exists.
         who.authorize(Action::ConfirmIdentity)
             .map_err(|_| AppError::NotFound)?;

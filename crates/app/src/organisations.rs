@@ -1514,7 +1514,9 @@ pub(crate) async fn registry_check(
                 let note = app
                     .i18n
                     .t_with("org-registry-mismatch", &[("reason", reason.as_str())]);
-                store::note(&mut tx, id, &note).await?;
+                if !store::note(&mut tx, id, &note).await? {
+                    return Ok(()); // staff decided meanwhile
+                }
                 record(
                     &mut tx,
                     &ctx,

@@ -1142,6 +1142,8 @@ pub struct Rotated {
     pub applications: usize,
     /// Uploaded files.
     pub files: usize,
+    /// Organisations' identifiers and identifier change requests.
+    pub organizations: usize,
 }
 
 /// Re-seals everything sealed under an older key with the current one, in batches:
@@ -1220,6 +1222,43 @@ pub async fn rotate_keys(app: &App) -> Result<Rotated, AppError> {
         }
         tx.commit().await?;
     }
+    for which in [
+        kabinet_store::organizations::Sealed::Identifiers,
+        kabinet_store::organizations::Sealed::Proposals,
+    ] {
+        let mut after = String::new();
+        loop {
+            let mut tx = app.store.begin().await?;
+            let batch =
+                kabinet_store::organizations::stale_sealed(&mut tx, which, &current, &after, 200)
+                    .await?;
+            let Some((last, _)) = batch.last() else {
+                tx.commit().await?;
+                break;
+            };
+            after = last.clone();
+            for (id, sealed) in &batch {
+                let place = match which {
+                    kabinet_store::organizations::Sealed::Identifiers => {
+                        format!("organizations:{id}")
+                    }
+                    kabinet_store::organizations::Sealed::Proposals => {
+                        format!("organization_change_requests:{id}")
+                    }
+                };
+                let plain = app.keys.open(&place, sealed).map_err(corrupt)?;
+                kabinet_store::organizations::set_sealed(
+                    &mut tx,
+                    which,
+                    id,
+                    &app.keys.seal(&place, &plain).map_err(corrupt)?,
+                )
+                .await?;
+                done.organizations += 1;
+            }
+            tx.commit().await?;
+        }
+    }
     let mut after = String::new();
     loop {
         let mut conn = app
@@ -1246,7 +1285,7 @@ pub async fn rotate_keys(app: &App) -> Result<Rotated, AppError> {
         "cli",
         "keys.rotated",
         "keys",
-        json!({ "key": current, "profiles": done.profiles, "change_requests": done.change_requests, "applications": done.applications, "files": done.files }),
+        json!({ "key": current, "profiles": done.profiles, "change_requests": done.change_requests, "applications": done.applications, "files": done.files, "organizations": done.organizations }),
     )
     .await?;
     tx.commit().await?;

@@ -431,12 +431,13 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
             match kabinet_app::profile::rotate_keys(&app).await {
                 Ok(n) => {
                     println!(
-                        "Re-encrypted with the key {}: {} profiles, {} change requests, {} applications, {} files.",
+                        "Re-encrypted with the key {}: {} profiles, {} change requests, {} applications, {} files, {} organisation records.",
                         app.keys.current_id(),
                         n.profiles,
                         n.change_requests,
                         n.applications,
-                        n.files
+                        n.files,
+                        n.organizations
                     );
                     ExitCode::SUCCESS
                 }

@@ -610,12 +610,75 @@ pub async fn decide_change_request(
     Ok(done.rows_affected() == 1)
 }
 
-/// Sets the note staff read with a pending organisation (the registry's answer).
-pub async fn note(conn: &mut Conn, id: &str, note: &str) -> Result<(), StoreError> {
-    sqlx::query("UPDATE organizations SET decision = $2 WHERE id = $1")
-        .bind(id)
-        .bind(note)
-        .execute(&mut *conn)
-        .await?;
+/// Sets the note staff read with an organisation still pending (the registry's
+/// answer); false when staff decided meanwhile.
+pub async fn note(conn: &mut Conn, id: &str, note: &str) -> Result<bool, StoreError> {
+    let done = sqlx::query(
+        "UPDATE organizations SET decision = $2 WHERE id = $1 AND status = 'pending_verification'",
+    )
+    .bind(id)
+    .bind(note)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// What of an organisation is sealed: its identifiers, or a change request's proposal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Sealed {
+    /// `organizations.identifiers_sealed`.
+    Identifiers,
+    /// `organization_change_requests.proposed_sealed`.
+    Proposals,
+}
+
+impl Sealed {
+    fn table_column(self) -> (&'static str, &'static str) {
+        match self {
+            Sealed::Identifiers => ("organizations", "identifiers_sealed"),
+            Sealed::Proposals => ("organization_change_requests", "proposed_sealed"),
+        }
+    }
+}
+
+/// Up to `limit` rows after the id `after` sealed under another key than `current`
+/// (`kabinet keys rotate`): `(id, sealed)`.
+pub async fn stale_sealed(
+    conn: &mut Conn,
+    which: Sealed,
+    current: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    let (table, column) = which.table_column();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, {column} FROM {table} WHERE id > $1 AND {column} NOT LIKE $2 ESCAPE '\\' \
+         ORDER BY id LIMIT $3"
+    )))
+    .bind(after)
+    .bind(crate::like_prefix(current))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
+/// Replaces a sealed value (key rotation).
+pub async fn set_sealed(
+    conn: &mut Conn,
+    which: Sealed,
+    id: &str,
+    sealed: &str,
+) -> Result<(), StoreError> {
+    let (table, column) = which.table_column();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "UPDATE {table} SET {column} = $2 WHERE id = $1"
+    )))
+    .bind(id)
+    .bind(sealed)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

@@ -77,7 +77,13 @@ pub async fn get_file(conn: &mut Conn, id: &str) -> Result<Option<FileRecord>, S
 
 /// The ids of an account's files (for export and erasure).
 pub async fn files_of(conn: &mut Conn, account_id: &str) -> Result<Vec<FileRecord>, StoreError> {
-    let ids: Vec<String> = sqlx::query("SELECT id FROM files WHERE account_id = $1 ORDER BY id")
+    // An organisation's files (its documents, its applications' attachments) are the
+    // organisation's, not the uploader's.
+    let ids: Vec<String> = sqlx::query(
+        "SELECT id FROM files WHERE account_id = $1 AND id NOT IN (SELECT file_id FROM organization_documents) \
+         AND id NOT IN (SELECT af.file_id FROM application_files af JOIN applications a ON a.id = af.application_id \
+                        WHERE a.organization_id IS NOT NULL) ORDER BY id",
+    )
         .bind(account_id)
         .fetch_all(&mut *conn)
         .await?
@@ -327,4 +333,18 @@ pub async fn set_data_key(conn: &mut Conn, id: &str, data_key: &str) -> Result<(
         .execute(&mut *conn)
         .await?;
     Ok(())
+}
+
+/// Whether a file is an organisation's: one of its documents or an attachment of one of
+/// its applications (reached through the organisation, never as the uploader's own).
+pub async fn is_organizations(conn: &mut Conn, file_id: &str) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT (SELECT COUNT(*) FROM organization_documents WHERE file_id = $1) + \
+                (SELECT COUNT(*) FROM application_files af JOIN applications a ON a.id = af.application_id \
+                 WHERE af.file_id = $1 AND a.organization_id IS NOT NULL)",
+    )
+    .bind(file_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
 }

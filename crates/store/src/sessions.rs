@@ -274,7 +274,17 @@ pub struct SessionCache {
     generation: std::sync::atomic::AtomicU64,
     started: std::sync::OnceLock<()>,
     paused_until: std::sync::Mutex<Option<std::time::Instant>>,
+    /// When this process last heard its own heartbeat through the listener.
+    heard_at: std::sync::Mutex<Option<std::time::Instant>>,
+    /// This process's heartbeat payload.
+    token: std::sync::OnceLock<String>,
 }
+
+/// How often a process notifies itself through PostgreSQL to prove the listener hears.
+pub const HEARTBEAT: std::time::Duration = std::time::Duration::from_secs(5);
+/// Without a heartbeat heard for this long the cache is off (a half-open connection,
+/// a pooler that does not pass notifications on).
+pub const HEARTBEAT_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// How long [`SessionCache::pause`] keeps the cache out of the way.
 pub const PAUSE: std::time::Duration = std::time::Duration::from_secs(1);
@@ -293,6 +303,26 @@ impl SessionCache {
     /// The generation to pass to [`SessionCache::put`] for a read starting now.
     pub fn generation(&self) -> u64 {
         self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// On: listening, its own heartbeat heard lately, not paused.
+    fn on(&self) -> bool {
+        self.listening.load(std::sync::atomic::Ordering::SeqCst)
+            && self
+                .heard_at
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .is_some_and(|at| at.elapsed() < HEARTBEAT_TIMEOUT)
+            && !self.paused()
+    }
+
+    fn mark_heard(&self) {
+        *self.heard_at.lock().unwrap_or_else(|p| p.into_inner()) = Some(std::time::Instant::now());
+    }
+
+    fn token(&self) -> &str {
+        self.token
+            .get_or_init(|| format!("ping:{}", uuid::Uuid::now_v7()))
     }
 
     fn paused(&self) -> bool {
@@ -317,7 +347,7 @@ impl SessionCache {
 
     /// A cached session, if the cache is on and it is fresh.
     pub fn get(&self, id: &str) -> Option<Resolved> {
-        if !self.listening.load(std::sync::atomic::Ordering::SeqCst) || self.paused() {
+        if !self.on() {
             return None;
         }
         let inner = self.lock();
@@ -331,7 +361,7 @@ impl SessionCache {
     /// Keeps a session read from the database, unless the cache is off or something
     /// changed since the read began (`generation`).
     pub fn put(&self, id: &str, resolved: &Resolved, generation: u64) {
-        if !self.listening.load(std::sync::atomic::Ordering::SeqCst) || self.paused() {
+        if !self.on() {
             return;
         }
         let mut inner = self.lock();
@@ -409,8 +439,17 @@ impl SessionCache {
                 }
             };
             self.reset(true);
+            // The heartbeat: this process notifies itself every few seconds; the cache
+            // is on only while it hears it.
+            if self.token.get().is_none() {
+                let ping = self.token().to_owned();
+                let url = url.to_owned();
+                tokio::spawn(async move { heartbeat(&url, &ping).await });
+            }
             loop {
                 match listener.try_recv().await {
+                    Ok(Some(n)) if n.payload() == self.token() => self.mark_heard(),
+                    Ok(Some(n)) if n.payload().starts_with("ping:") => {}
                     Ok(Some(n)) => self.evict_account(n.payload()),
                     // The connection dropped and was made again: what was said in
                     // between is lost.
@@ -423,6 +462,28 @@ impl SessionCache {
                 }
             }
         }
+    }
+}
+
+/// Sends this process's heartbeat through PostgreSQL every [`HEARTBEAT`], on a
+/// connection of its own (reconnecting when it fails).
+async fn heartbeat(url: &str, token: &str) {
+    use sqlx::Connection;
+    loop {
+        if let Ok(mut conn) = sqlx::postgres::PgConnection::connect(url).await {
+            loop {
+                let sent = sqlx::query("SELECT pg_notify($1, $2)")
+                    .bind(NOTIFY_CHANNEL)
+                    .bind(token)
+                    .execute(&mut conn)
+                    .await;
+                if sent.is_err() {
+                    break;
+                }
+                tokio::time::sleep(HEARTBEAT).await;
+            }
+        }
+        tokio::time::sleep(HEARTBEAT).await;
     }
 }
 
@@ -477,6 +538,12 @@ mod cache_tests {
         );
         cache.reset(true);
         let g = cache.generation();
+        cache.put("s1", &resolved("a1"), g);
+        assert!(
+            cache.get("s1").is_none(),
+            "nor until its own heartbeat is heard"
+        );
+        cache.mark_heard();
         cache.put("s1", &resolved("a1"), g);
         assert_eq!(cache.get("s1").unwrap().account.id, "a1");
         // A read that began before an eviction is not kept.

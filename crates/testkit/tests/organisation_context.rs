@@ -296,6 +296,7 @@ backend_test! {
         assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
         assert_eq!(stranger.get(&format!("{docs}/{file}")).await.status(), 404);
         assert_eq!(op.get(&format!("{docs}/{file}")).await.status(), 200, "staff who verify");
+        assert_eq!(admin.get(&format!("/api/v1/files/{file}")).await.status(), 404, "the organisation's, not the uploader's own file");
 
         // Identifier changes: checked together, a reason, one at a time, decided by staff.
         let changes = format!("/api/v1/organizations/{org}/change-requests");

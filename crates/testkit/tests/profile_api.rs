@@ -712,6 +712,14 @@ backend_test! {
             .json(&json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": "Вопрос о сроках услуги" } })).send().await.unwrap();
         assert_eq!(res.status(), 201);
         let application = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        // An organisation (its identifiers sealed) with a change request (sealed too).
+        let res = c.post(app.url("/api/v1/organizations")).header("X-CSRF-Token", &csrf)
+            .json(&json!({ "kind": "legal_entity", "inn": "7707083893", "ogrn": "1027700132195", "kpp": "773601001", "full_name": "ООО «Ромашка»", "legal_address": "Москва" })).send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let org = res.json::<Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let res = c.post(app.url(&format!("/api/v1/organizations/{org}/change-requests"))).header("X-CSRF-Token", &csrf)
+            .json(&json!({ "kpp": "773601002", "reason": "Переезд" })).send().await.unwrap();
+        assert_eq!(res.status(), 201);
         let before = me(&app, &c).await;
 
         // The same database and files with k2 added as the current key.
@@ -728,9 +736,9 @@ backend_test! {
         };
         let rotating = open(format!("{index};{k1};{k2}")).await;
         let done = kabinet_app::profile::rotate_keys(&rotating).await.unwrap();
-        assert_eq!((done.profiles, done.change_requests, done.applications, done.files), (1, 1, 1, 2));
+        assert_eq!((done.profiles, done.change_requests, done.applications, done.files, done.organizations), (1, 1, 1, 2, 2));
         let again = kabinet_app::profile::rotate_keys(&rotating).await.unwrap();
-        assert_eq!((again.profiles, again.change_requests, again.applications, again.files), (0, 0, 0, 0), "nothing left under k1");
+        assert_eq!((again.profiles, again.change_requests, again.applications, again.files, again.organizations), (0, 0, 0, 0, 0), "nothing left under k1");
         let text = all_stored_text(&app).await;
         assert!(text.contains("profiles: k2:") && !text.contains("profiles: k1:"));
 
@@ -743,6 +751,10 @@ backend_test! {
         assert_eq!(after, before);
         let filed: Value = c.get(url(&format!("/api/v1/applications/{application}"))).send().await.unwrap().json().await.unwrap();
         assert_eq!(filed["fields"]["question"], "Вопрос о сроках услуги", "the answers open without k1");
+        let card: Value = c.get(url(&format!("/api/v1/organizations/{org}"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(card["inn"], "7707083893", "the identifiers open without k1");
+        let changes: Value = c.get(url(&format!("/api/v1/organizations/{org}/change-requests"))).send().await.unwrap().json().await.unwrap();
+        assert_eq!(changes["items"][0]["kpp"], "773601002");
         let mine: Value = c.get(url("/api/v1/me/identity-requests")).send().await.unwrap().json().await.unwrap();
         let file_id = mine["items"][0]["file_id"].as_str().unwrap();
         assert_eq!(c.get(url(&format!("/api/v1/files/{file_id}"))).send().await.unwrap().bytes().await.unwrap().as_ref(), PDF);
