@@ -1314,7 +1314,11 @@ pub async fn versions(app: &App, who: &SignedIn) -> Result<Vec<(String, i64, Str
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
-    // A long-lived stream asks again and again: a member who left stops hearing.
+    // A long-lived stream asks again and again: a session that ended, an account
+    // blocked, a member who left stop hearing.
+    if !kabinet_store::sessions::alive(&mut conn, &who.session_id).await? {
+        return Err(AppError::Unauthorized("auth-required"));
+    }
     if let Some(a) = &who.acting
         && kabinet_store::organizations::role_of(&mut conn, &a.organization_id, &who.account.id)
             .await?

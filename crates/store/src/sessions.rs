@@ -76,6 +76,19 @@ pub async fn get(conn: &mut Conn, id: &str) -> Result<Option<Session>, StoreErro
     row.as_ref().map(session).transpose()
 }
 
+/// Whether a session still exists and its account is not blocked (long-lived streams
+/// ask again and again).
+pub async fn alive(conn: &mut Conn, id: &str) -> Result<bool, StoreError> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         WHERE s.id = $1 AND a.status <> 'blocked'",
+    )
+    .bind(id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(n > 0)
+}
+
 /// The sessions of an account, newest first.
 pub async fn for_account(conn: &mut Conn, account_id: &str) -> Result<Vec<Session>, StoreError> {
     let sql =

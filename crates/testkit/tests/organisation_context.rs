@@ -409,7 +409,16 @@ backend_test! {
             seen.push_str(&String::from_utf8_lossy(&chunk));
         }
         assert!(seen.contains(&format!("\"id\":\"{id}\"")), "{seen}");
-        drop(stream);
+        // Signing out ends the stream.
+        let res = observer.send(Method::DELETE, "/api/v1/session", None).await;
+        assert_eq!(res.status(), 204);
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            match tokio::time::timeout_at(deadline, stream.chunk()).await.expect("the stream ends within 10 s") {
+                Ok(Some(_)) => continue,
+                _ => break,
+            }
+        }
         let page = admin.get(&format!("/applications/{id}")).await.text().await.unwrap();
         assert!(page.contains("name=\"text\""), "the administrator may comment");
         // The card page: history, documents, the administrator's forms.
