@@ -413,12 +413,7 @@ backend_test! {
         let res = observer.send(Method::DELETE, "/api/v1/session", None).await;
         assert_eq!(res.status(), 204);
         let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
-        loop {
-            match tokio::time::timeout_at(deadline, stream.chunk()).await.expect("the stream ends within 10 s") {
-                Ok(Some(_)) => continue,
-                _ => break,
-            }
-        }
+        while let Ok(Some(_)) = tokio::time::timeout_at(deadline, stream.chunk()).await.expect("the stream ends within 10 s") {}
         let page = admin.get(&format!("/applications/{id}")).await.text().await.unwrap();
         assert!(page.contains("name=\"text\""), "the administrator may comment");
         // The card page: history, documents, the administrator's forms.
