@@ -1184,7 +1184,16 @@ pub async fn request_change(
         created_by: who.actor(),
         created_at: now,
     };
-    store::insert_change_request(&mut tx, &request).await?;
+    // The index allows one pending request: of two at the same moment, one is refused.
+    store::insert_change_request(&mut tx, &request)
+        .await
+        .map_err(|e| {
+            if e.is_unique_violation() {
+                AppError::Conflict("org-change-pending")
+            } else {
+                e.into()
+            }
+        })?;
     record(
         &mut tx,
         ctx,

@@ -324,6 +324,15 @@ backend_test! {
         let titles: Vec<String> = admin.json("/api/v1/notifications").await["items"].as_array().unwrap().iter().map(|n| n["title"].as_str().unwrap().to_owned()).collect();
         assert!(titles.iter().any(|t| t == "Реквизиты организации изменены"), "{titles:?}");
 
+        // Two requests at the same moment: exactly one is taken.
+        let (one, two) = tokio::join!(
+            admin.post(&changes, json!({ "kpp": "773601003", "reason": "Первая" })),
+            admin.post(&changes, json!({ "kpp": "773601004", "reason": "Вторая" }))
+        );
+        let mut got = [one.status().as_u16(), two.status().as_u16()];
+        got.sort_unstable();
+        assert_eq!(got, [201, 409]);
+
         // «История изменений»: what, when, who — for members only.
         let history = operator.json(&format!("/api/v1/organizations/{org}/history")).await;
         let what: Vec<&str> = history["items"].as_array().unwrap().iter().map(|e| e["what"].as_str().unwrap()).collect();

@@ -49,3 +49,5 @@ CREATE TABLE organization_change_requests (
 );
 CREATE INDEX organization_change_requests_status ON organization_change_requests (status, created_at);
 CREATE INDEX organization_change_requests_org ON organization_change_requests (organization_id, created_at);
+-- One pending request per organisation, even with two at the same moment.
+CREATE UNIQUE INDEX organization_change_requests_pending ON organization_change_requests (organization_id) WHERE status = 'pending';
