@@ -682,3 +682,16 @@ pub async fn set_sealed(
     .await?;
     Ok(())
 }
+
+/// Serialises changes to an organisation's members for the rest of the transaction
+/// (PostgreSQL locks its row; SQLite's write transaction is serial already), so that
+/// the last-administrator rule holds when two changes come at the same moment.
+pub async fn lock(conn: &mut Conn, id: &str, backend: crate::Backend) -> Result<(), StoreError> {
+    if backend == crate::Backend::Postgres {
+        sqlx::query("SELECT id FROM organizations WHERE id = $1 FOR UPDATE")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}

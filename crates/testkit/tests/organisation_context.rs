@@ -356,6 +356,25 @@ backend_test! {
         assert_eq!(admin.send(Method::DELETE, "/api/v1/me", None).await.status(), 409);
         let operator_id = account_id(&operator).await;
         assert_eq!(admin.post(&format!("/api/v1/organizations/{org}/members/{operator_id}/role"), json!({ "role": "administrator" })).await.status(), 200);
+        // Two administrators demoting each other at the same moment: one wins, the other
+        // is no administrator any more by the time their change runs.
+        let admin_id = account_id(&admin).await;
+        let (demote_operator, demote_admin) = (
+            format!("/api/v1/organizations/{org}/members/{operator_id}/role"),
+            format!("/api/v1/organizations/{org}/members/{admin_id}/role"),
+        );
+        let (x, y) = tokio::join!(
+            admin.post(&demote_operator, json!({ "role": "observer" })),
+            operator.post(&demote_admin, json!({ "role": "observer" }))
+        );
+        let mut got = [x.status().as_u16(), y.status().as_u16()];
+        got.sort_unstable();
+        assert_eq!(got, [200, 403], "never both");
+        let members = admin.json(&format!("/api/v1/organizations/{org}/members")).await;
+        let admins: Vec<&str> = members["items"].as_array().unwrap().iter().filter(|m| m["role"] == "administrator").map(|m| m["account_id"].as_str().unwrap()).collect();
+        assert_eq!(admins.len(), 1);
+        let (winner, loser) = if admins[0] == admin_id { (&admin, &operator_id) } else { (&operator, &admin_id) };
+        assert_eq!(winner.post(&format!("/api/v1/organizations/{org}/members/{loser}/role"), json!({ "role": "administrator" })).await.status(), 200);
         assert_eq!(admin.send(Method::DELETE, "/api/v1/me", None).await.status(), 204);
         let members = operator.json(&format!("/api/v1/organizations/{org}/members")).await;
         assert_eq!(members["items"].as_array().unwrap().len(), 1);
