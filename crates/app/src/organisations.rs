@@ -336,6 +336,18 @@ pub async fn pending(app: &App, staff: &SignedIn) -> Result<Vec<View>, AppError>
         .collect()
 }
 
+/// Staff's comment on a decision, trimmed and bounded; required to refuse.
+fn staff_comment(comment: &str, refusing: bool) -> Result<String, AppError> {
+    let comment: String = comment.trim().chars().take(1000).collect();
+    if refusing && comment.is_empty() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "comment",
+            "request-reason-required",
+        )]));
+    }
+    Ok(comment)
+}
+
 /// Staff verify (`active`) or refuse (with a reason) an organisation; its
 /// administrators are told.
 pub async fn decide(
@@ -347,13 +359,7 @@ pub async fn decide(
     comment: &str,
 ) -> Result<(), AppError> {
     staff.authorize(Action::ConfirmIdentity)?;
-    let comment: String = comment.trim().chars().take(1000).collect();
-    if !verify && comment.is_empty() {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "comment",
-            "request-reason-required",
-        )]));
-    }
+    let comment = staff_comment(comment, !verify)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     let org = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
@@ -1265,13 +1271,7 @@ pub async fn decide_change(
     comment: &str,
 ) -> Result<(), AppError> {
     staff.authorize(Action::ConfirmIdentity)?;
-    let comment: String = comment.trim().chars().take(1000).collect();
-    if !approve && comment.is_empty() {
-        return Err(AppError::Validation(vec![FieldError::new(
-            "comment",
-            "request-reason-required",
-        )]));
-    }
+    let comment = staff_comment(comment, !approve)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     let request = store::change_request_by_id(&mut tx, request_id)

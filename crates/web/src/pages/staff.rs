@@ -1923,6 +1923,30 @@ pub async fn organizations(State(state): State<AppState>, visit: Visit) -> Respo
     organizations_page(&state, &visit, StatusCode::OK, Errors::default()).await
 }
 
+/// Back to the verification queue after a decision, or the queue with the error.
+async fn after_organization_decision(
+    state: &AppState,
+    visit: &Visit,
+    result: Result<(), AppError>,
+) -> Response {
+    match result {
+        Ok(()) => see_other("/staff/organizations", None),
+        Err(AppError::Conflict(key)) => {
+            organizations_page(
+                state,
+                visit,
+                StatusCode::CONFLICT,
+                Errors::one("comment", state.i18n.t(key)),
+            )
+            .await
+        }
+        Err(e) => match form_errors(state, e, "comment") {
+            Ok((status, errors)) => organizations_page(state, visit, status, errors).await,
+            Err(e) => e.page_response(),
+        },
+    }
+}
+
 /// `POST /staff/organizations/{id}/{verify|refuse}`
 pub async fn decide_organization(
     State(state): State<AppState>,
@@ -1948,22 +1972,7 @@ pub async fn decide_organization(
         .await
     }
     .await;
-    match r {
-        Ok(()) => see_other("/staff/organizations", None),
-        Err(AppError::Conflict(key)) => {
-            organizations_page(
-                &state,
-                &visit,
-                StatusCode::CONFLICT,
-                Errors::one("comment", state.i18n.t(key)),
-            )
-            .await
-        }
-        Err(e) => match form_errors(&state, e, "comment") {
-            Ok((status, errors)) => organizations_page(&state, &visit, status, errors).await,
-            Err(e) => e.page_response(),
-        },
-    }
+    after_organization_decision(&state, &visit, r).await
 }
 
 /// `POST /staff/organization-changes/{id}/{approve|refuse}`
@@ -1991,20 +2000,5 @@ pub async fn decide_organization_change(
         .await
     }
     .await;
-    match r {
-        Ok(()) => see_other("/staff/organizations", None),
-        Err(AppError::Conflict(key)) => {
-            organizations_page(
-                &state,
-                &visit,
-                StatusCode::CONFLICT,
-                Errors::one("comment", state.i18n.t(key)),
-            )
-            .await
-        }
-        Err(e) => match form_errors(&state, e, "comment") {
-            Ok((status, errors)) => organizations_page(&state, &visit, status, errors).await,
-            Err(e) => e.page_response(),
-        },
-    }
+    after_organization_decision(&state, &visit, r).await
 }
