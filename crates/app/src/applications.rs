@@ -640,7 +640,7 @@ pub async fn get(app: &App, who: &SignedIn, id: &str) -> Result<Detail, AppError
     who.authorize(Action::UseOwnApplications)?;
     let mut conn = app.store.reader().await?;
     // The row and its parts in one round trip; the access rule on the row read.
-    let found = match store::get_with_parts(&mut conn, id, false).await {
+    let found = match store::get_with_parts(&mut conn, id).await {
         Ok(found) => found,
         Err(e) => {
             conn.discard();

@@ -110,6 +110,18 @@ pub async fn seed(
                     number += 1;
                     Number::new(at.year(), number).as_str().to_owned()
                 });
+                let event_id = uuid::Uuid::now_v7().to_string();
+                let parts = kabinet_store::applications::event_parts_text(
+                    &event_id,
+                    &kabinet_store::applications::Event {
+                        from_status: None,
+                        to_status: status.as_str().to_owned(),
+                        actor: format!("account:{account}"),
+                        actor_kind: "applicant".into(),
+                        reason: None,
+                        at,
+                    },
+                )?;
                 apps.push(vec![
                     Cell::T(Some(id.clone())),
                     Cell::T(num),
@@ -123,9 +135,10 @@ pub async fn seed(
                     Cell::T(Some(ts(at))),
                     Cell::T(filed.then(|| ts(at))),
                     Cell::T(filed.then(|| (at.date() + Duration::days(7)).to_string())),
+                    Cell::T(Some(parts)),
                 ]);
                 events.push(vec![
-                    Cell::T(Some(uuid::Uuid::now_v7().to_string())),
+                    Cell::T(Some(event_id)),
                     Cell::T(Some(id.clone())),
                     Cell::T(None),
                     Cell::T(Some(status.as_str().to_owned())),

@@ -596,11 +596,12 @@ pub struct Event {
 
 /// Records a move.
 pub async fn add_event(conn: &mut Conn, application_id: &str, e: &Event) -> Result<(), StoreError> {
+    let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO application_events (id, application_id, from_status, to_status, actor, actor_kind, reason, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
-    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(&id)
     .bind(application_id)
     .bind(&e.from_status)
     .bind(&e.to_status)
@@ -610,7 +611,7 @@ pub async fn add_event(conn: &mut Conn, application_id: &str, e: &Event) -> Resu
     .bind(ts::format(e.at))
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    append(conn, application_id, &event_line(&id, e)).await
 }
 
 /// «История статуса», oldest first.
@@ -657,11 +658,12 @@ pub async fn add_comment(
     application_id: &str,
     c: &Comment,
 ) -> Result<(), StoreError> {
+    let id = uuid::Uuid::now_v7().to_string();
     sqlx::query(
         "INSERT INTO application_comments (id, application_id, author, author_kind, internal, text, at) \
          VALUES ($1, $2, $3, $4, $5, $6, $7)",
     )
-    .bind(uuid::Uuid::now_v7().to_string())
+    .bind(&id)
     .bind(application_id)
     .bind(&c.author)
     .bind(&c.author_kind)
@@ -670,7 +672,18 @@ pub async fn add_comment(
     .bind(ts::format(c.at))
     .execute(&mut *conn)
     .await?;
-    Ok(())
+    if c.internal {
+        // Staff's notes are never part of the applicant's view.
+        return Ok(());
+    }
+    let line = Line::Comment {
+        id,
+        author: c.author.clone(),
+        author_kind: c.author_kind.clone(),
+        text: c.text.clone(),
+        at: ts::format(c.at),
+    };
+    append(conn, application_id, &line).await
 }
 
 /// Comments, oldest first; internal notes only when `with_internal`.
@@ -717,7 +730,24 @@ pub async fn add_file(
         .bind(ts::format(now))
         .execute(&mut *conn)
         .await?;
-    Ok(())
+    let file = crate::requests::get_file(conn, file_id)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt(format!("files/{file_id}: no record")))?;
+    let line = Line::File {
+        file_id: file.id,
+        kind: kind.to_owned(),
+        by_staff: i64::from(by_staff),
+        at: ts::format(now),
+        account_id: file.account_id,
+        purpose: file.purpose,
+        file_name: file.file_name,
+        content_type: file.content_type,
+        size: file.size,
+        sha256: file.sha256,
+        created_at: ts::format(file.created_at),
+        data_key: file.data_key,
+    };
+    append(conn, application_id, &line).await
 }
 
 /// An application's files: `(file id, kind, by staff)`, oldest first.
@@ -773,64 +803,31 @@ pub type Parts = (
 
 /// Everything shown with an application but its row — history, comments (internal
 /// notes only when `with_internal`) and files with their records — in one round trip
-/// (`UNION ALL` of text columns, portable to both backends).
+/// from the tables that are the record (`UNION ALL` of text columns, portable to both
+/// backends). Staff's view; the applicant's is [`get_with_parts`].
 pub async fn parts(
     conn: &mut Conn,
     application_id: &str,
     with_internal: bool,
 ) -> Result<Parts, StoreError> {
-    let (_, parts) = fetch_with_parts(conn, application_id, with_internal, false).await?;
-    Ok(parts)
-}
-
-/// An application's row and its parts in one statement (the single-application read,
-/// the hottest path): `None` when there is no such application.
-pub async fn get_with_parts(
-    conn: &mut Conn,
-    id: &str,
-    with_internal: bool,
-) -> Result<Option<(ApplicationRow, Parts)>, StoreError> {
-    let (row, parts) = fetch_with_parts(conn, id, with_internal, true).await?;
-    Ok(row.map(|r| (r, parts)))
-}
-
-async fn fetch_with_parts(
-    conn: &mut Conn,
-    application_id: &str,
-    with_internal: bool,
-    with_row: bool,
-) -> Result<(Option<ApplicationRow>, Parts), StoreError> {
-    // Every branch has 17 text columns: the tag, then what the kind needs.
-    static SQL: std::sync::OnceLock<[String; 2]> = std::sync::OnceLock::new();
-    let [plain, with_app] = SQL.get_or_init(|| {
-        let parts = "SELECT 'e', id, from_status, to_status, actor, actor_kind, reason, at, NULL, NULL, NULL, NULL, NULL, \
-                NULL, NULL, NULL, NULL \
+    // Every branch has 13 text columns: the tag, then what the kind needs.
+    const SQL: &str = "SELECT 'e', id, from_status, to_status, actor, actor_kind, reason, at, \
+                NULL, NULL, NULL, NULL, NULL \
            FROM application_events WHERE application_id = $1 \
          UNION ALL \
-         SELECT 'c', id, author, author_kind, CAST(internal AS TEXT), text, at, NULL, NULL, NULL, NULL, NULL, NULL, \
-                NULL, NULL, NULL, NULL \
+         SELECT 'c', id, author, author_kind, CAST(internal AS TEXT), text, at, \
+                NULL, NULL, NULL, NULL, NULL, NULL \
            FROM application_comments WHERE application_id = $1 AND (internal = 0 OR $2 = 1) \
          UNION ALL \
-         SELECT 'f', af.at || af.file_id, af.file_id, af.kind, CAST(af.by_staff AS TEXT), f.account_id, f.purpose, \
-                f.file_name, f.content_type, CAST(f.size AS TEXT), f.sha256, f.created_at, f.data_key, \
-                NULL, NULL, NULL, NULL \
-           FROM application_files af JOIN files f ON f.id = af.file_id WHERE af.application_id = $1";
-        let row = "SELECT 'a', id, number, account_id, service_id, CAST(service_version AS TEXT), status, \
-                fields_sealed, CAST(step AS TEXT), assignee, created_at, updated_at, submitted_at, due_on, \
-                CAST(version AS TEXT), clarification_due_on, organization_id \
-           FROM applications WHERE id = $1";
-        [
-            format!("{parts} ORDER BY 1, 2"),
-            format!("{row} UNION ALL {parts} ORDER BY 1, 2"),
-        ]
-    });
-    let sql = if with_row { with_app } else { plain };
-    let rows = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+         SELECT 'f', af.at || af.file_id, af.file_id, af.kind, CAST(af.by_staff AS TEXT), f.account_id, \
+                f.purpose, f.file_name, f.content_type, CAST(f.size AS TEXT), f.sha256, f.created_at, f.data_key \
+           FROM application_files af JOIN files f ON f.id = af.file_id WHERE af.application_id = $1 \
+         ORDER BY 1, 2";
+    let rows = sqlx::query(SQL)
         .bind(application_id)
         .bind(i64::from(with_internal))
         .fetch_all(&mut *conn)
         .await?;
-    let mut application = None;
     let mut events = Vec::new();
     let mut comments = Vec::new();
     let mut files = Vec::new();
@@ -840,34 +837,9 @@ async fn fetch_with_parts(
     let need = |v: Option<String>| {
         v.ok_or_else(|| StoreError::Corrupt("application parts: a missing column".into()))
     };
-    let number = |v: Option<String>| -> Result<i64, StoreError> {
-        need(v)?
-            .parse()
-            .map_err(|_| StoreError::Corrupt("application: a number column".into()))
-    };
     for r in &rows {
         let tag: String = r.try_get(0)?;
         match tag.as_str() {
-            "a" => {
-                application = Some(ApplicationRow {
-                    id: need(text(r, 1)?)?,
-                    number: text(r, 2)?,
-                    account_id: need(text(r, 3)?)?,
-                    service_id: need(text(r, 4)?)?,
-                    service_version: number(text(r, 5)?)?,
-                    status: need(text(r, 6)?)?,
-                    fields_sealed: need(text(r, 7)?)?,
-                    step: number(text(r, 8)?)?,
-                    assignee: text(r, 9)?,
-                    created_at: ts::parse(&need(text(r, 10)?)?)?,
-                    updated_at: ts::parse(&need(text(r, 11)?)?)?,
-                    submitted_at: text(r, 12)?.as_deref().map(ts::parse).transpose()?,
-                    due_on: text(r, 13)?,
-                    version: number(text(r, 14)?)?,
-                    clarification_due_on: text(r, 15)?,
-                    organization_id: text(r, 16)?,
-                });
-            }
             "e" => events.push(Event {
                 from_status: text(r, 2)?,
                 to_status: need(text(r, 3)?)?,
@@ -902,7 +874,215 @@ async fn fetch_with_parts(
             }
         }
     }
-    Ok((application, (events, comments, files)))
+    Ok((events, comments, files))
+}
+
+/// An application's row with the applicant's view of its parts — «История статуса»,
+/// public comments and files — read from the row itself (`applications.parts`, kept in
+/// step by [`add_event`], [`add_comment`], [`add_file`] and
+/// [`crate::requests::set_data_key`]; ADR 0008): one row by its key, the hottest read.
+/// `None` when there is no such application.
+pub async fn get_with_parts(
+    conn: &mut Conn,
+    id: &str,
+) -> Result<Option<(ApplicationRow, Parts)>, StoreError> {
+    static SQL: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    let sql =
+        SQL.get_or_init(|| format!("SELECT {COLUMNS}, parts FROM applications WHERE id = $1"));
+    let Some(r) = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let application = row(&r)?;
+    let parts = parse_parts(&r.try_get::<String, _>(16)?)?;
+    Ok(Some((application, parts)))
+}
+
+/// One line of `applications.parts`: a JSON object tagged `t` (`e` event, `c` public
+/// comment, `f` file with its record). The migration that made the column writes the
+/// same shape from SQL.
+#[derive(serde::Serialize, serde::Deserialize)]
+#[serde(tag = "t")]
+enum Line {
+    #[serde(rename = "e")]
+    Event {
+        id: String,
+        from: Option<String>,
+        to: String,
+        actor: String,
+        actor_kind: String,
+        reason: Option<String>,
+        at: String,
+    },
+    #[serde(rename = "c")]
+    Comment {
+        id: String,
+        author: String,
+        author_kind: String,
+        text: String,
+        at: String,
+    },
+    #[serde(rename = "f")]
+    File {
+        file_id: String,
+        kind: String,
+        by_staff: i64,
+        at: String,
+        account_id: String,
+        purpose: String,
+        file_name: String,
+        content_type: String,
+        size: i64,
+        sha256: String,
+        created_at: String,
+        data_key: Option<String>,
+    },
+}
+
+/// The parts line of a status event with the id `id` (also for bulk seeding).
+fn event_line(id: &str, e: &Event) -> Line {
+    Line::Event {
+        id: id.to_owned(),
+        from: e.from_status.clone(),
+        to: e.to_status.clone(),
+        actor: e.actor.clone(),
+        actor_kind: e.actor_kind.clone(),
+        reason: e.reason.clone(),
+        at: ts::format(e.at),
+    }
+}
+
+/// The text a status event adds to `applications.parts` (for bulk seeding).
+pub fn event_parts_text(id: &str, e: &Event) -> Result<String, StoreError> {
+    line_text(&event_line(id, e))
+}
+
+fn line_text(line: &Line) -> Result<String, StoreError> {
+    let mut text = serde_json::to_string(line)
+        .map_err(|e| StoreError::Corrupt(format!("application parts: {e}")))?;
+    text.push('\n');
+    Ok(text)
+}
+
+/// Adds a line to an application's parts (in the caller's transaction).
+async fn append(conn: &mut Conn, application_id: &str, line: &Line) -> Result<(), StoreError> {
+    sqlx::query("UPDATE applications SET parts = parts || $2 WHERE id = $1")
+        .bind(application_id)
+        .bind(line_text(line)?)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// Reads `applications.parts`, in the order [`parts`] gives: events and comments by
+/// id (UUIDv7, so by time), files by when they were attached.
+fn parse_parts(text: &str) -> Result<Parts, StoreError> {
+    let mut events = Vec::new();
+    let mut comments = Vec::new();
+    let mut files = Vec::new();
+    for line in text.lines().filter(|l| !l.is_empty()) {
+        let line: Line = serde_json::from_str(line)
+            .map_err(|e| StoreError::Corrupt(format!("application parts: {e}")))?;
+        match line {
+            Line::Event {
+                id,
+                from,
+                to,
+                actor,
+                actor_kind,
+                reason,
+                at,
+            } => events.push((
+                id,
+                Event {
+                    from_status: from,
+                    to_status: to,
+                    actor,
+                    actor_kind,
+                    reason,
+                    at: ts::parse(&at)?,
+                },
+            )),
+            Line::Comment {
+                id,
+                author,
+                author_kind,
+                text,
+                at,
+            } => comments.push((
+                id,
+                Comment {
+                    author,
+                    author_kind,
+                    internal: false,
+                    text,
+                    at: ts::parse(&at)?,
+                },
+            )),
+            Line::File {
+                file_id,
+                kind,
+                by_staff,
+                at,
+                account_id,
+                purpose,
+                file_name,
+                content_type,
+                size,
+                sha256,
+                created_at,
+                data_key,
+            } => files.push((
+                format!("{at}{file_id}"),
+                (
+                    crate::requests::FileRecord {
+                        id: file_id,
+                        account_id,
+                        purpose,
+                        file_name,
+                        content_type,
+                        size,
+                        sha256,
+                        created_at: ts::parse(&created_at)?,
+                        data_key,
+                    },
+                    kind,
+                    by_staff != 0,
+                ),
+            )),
+        }
+    }
+    fn ordered<T>(mut v: Vec<(String, T)>) -> Vec<T> {
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v.into_iter().map(|(_, t)| t).collect()
+    }
+    Ok((ordered(events), ordered(comments), ordered(files)))
+}
+
+/// Puts a file's re-sealed key into the parts of the application it is attached to
+/// (key rotation; the sealed keys are unique, so the old one names its place).
+pub(crate) async fn replace_data_key(
+    conn: &mut Conn,
+    file_id: &str,
+    old: &str,
+    new: &str,
+) -> Result<(), StoreError> {
+    let quoted = |s: &str| {
+        serde_json::to_string(s).map_err(|e| StoreError::Corrupt(format!("data key: {e}")))
+    };
+    sqlx::query(
+        "UPDATE applications SET parts = REPLACE(parts, $2, $3) \
+         WHERE id IN (SELECT application_id FROM application_files WHERE file_id = $1)",
+    )
+    .bind(file_id)
+    .bind(quoted(old)?)
+    .bind(quoted(new)?)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
 }
 
 /// Up to `limit` applications after the id `after` whose answers are not sealed under

@@ -122,6 +122,11 @@ const SQLITE: &[Migration] = &[
         name: "session_notify",
         sql: include_str!("../migrations/sqlite/0020_session_notify.sql"),
     },
+    Migration {
+        version: 21,
+        name: "application_parts",
+        sql: include_str!("../migrations/sqlite/0021_application_parts.sql"),
+    },
 ];
 
 const POSTGRES: &[Migration] = &[
@@ -224,6 +229,11 @@ const POSTGRES: &[Migration] = &[
         version: 20,
         name: "session_notify",
         sql: include_str!("../migrations/postgres/0020_session_notify.sql"),
+    },
+    Migration {
+        version: 21,
+        name: "application_parts",
+        sql: include_str!("../migrations/postgres/0021_application_parts.sql"),
     },
 ];
 

@@ -327,11 +327,20 @@ pub async fn files_after(
 
 /// Replaces a file's sealed data key (key rotation).
 pub async fn set_data_key(conn: &mut Conn, id: &str, data_key: &str) -> Result<(), StoreError> {
+    let old: Option<String> = sqlx::query_scalar("SELECT data_key FROM files WHERE id = $1")
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+        .flatten();
     sqlx::query("UPDATE files SET data_key = $2 WHERE id = $1")
         .bind(id)
         .bind(data_key)
         .execute(&mut *conn)
         .await?;
+    // An attachment's record is also in its application's parts (ADR 0008).
+    if let Some(old) = old {
+        crate::applications::replace_data_key(conn, id, &old, data_key).await?;
+    }
     Ok(())
 }
 

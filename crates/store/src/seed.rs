@@ -112,14 +112,15 @@ pub async fn logins(
     Ok(())
 }
 
-/// Applications, each a row of 12 cells in the column order of the statement.
+/// Applications, each a row of 13 cells in the column order of the statement (the
+/// last: the parts text of its events, `applications::event_parts_text`).
 pub async fn applications(conn: &mut Conn, rows: &[Vec<Cell>]) -> Result<(), StoreError> {
     for chunk in rows.chunks(200) {
         insert(
             conn,
             "INSERT INTO applications (id, number, account_id, service_id, service_version, status, fields_sealed, step, \
-             created_at, updated_at, submitted_at, due_on)",
-            12,
+             created_at, updated_at, submitted_at, due_on, parts)",
+            13,
             chunk,
         )
         .await?;

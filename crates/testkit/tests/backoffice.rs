@@ -331,6 +331,7 @@ backend_test! {
         assert_eq!(res.status(), 403);
         assert_eq!(applicant.json(&format!("/api/v1/applications/{id}")).await["status"], "needs_clarification");
 
+        post(format!("/staff/applications/{id}/comment"), form(&[("text", "Спасибо, договор получен")])).await;
         // The applicant answers with a document: back in work by itself.
         let pdf = b"%PDF-1.7\n% contract\n%%EOF\n".to_vec();
         let res = applicant.upload(&format!("/api/v1/applications/{id}/attachments"), "other", "Договор.pdf", pdf.clone()).await;
@@ -355,7 +356,65 @@ backend_test! {
         assert!(res.headers()["content-disposition"].to_str().unwrap().starts_with("attachment"));
         let statuses: Vec<&str> = d["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap()).collect();
         assert_eq!(statuses, ["draft", "submitted", "in_progress", "needs_clarification", "in_progress", "approved", "completed"]);
+        assert_eq!(d["files"].as_array().unwrap().len(), 2);
+        let comments: Vec<&str> = d["comments"].as_array().unwrap().iter().map(|c| c["text"].as_str().unwrap()).collect();
+        assert_eq!(comments, ["Спасибо, договор получен"], "public comments only");
+        parts_in_step(&app.app.store, &id).await;
     }
+}
+
+/// The applicant's view kept in the application's row (ADR 0008) says what the tables
+/// say — as written step by step, after a file's key is re-sealed, and as the migration
+/// that made the column fills it from the tables.
+async fn parts_in_step(store: &kabinet_store::Store, id: &str) {
+    async fn same(conn: &mut kabinet_store::Conn, id: &str) -> kabinet_store::applications::Parts {
+        let (_, kept) = kabinet_store::applications::get_with_parts(conn, id)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            kept,
+            kabinet_store::applications::parts(conn, id, false)
+                .await
+                .unwrap()
+        );
+        kept
+    }
+    let mut conn = store.pool().acquire().await.unwrap();
+    let kept = same(&mut conn, id).await;
+    assert!(
+        !kept.0.is_empty() && !kept.1.is_empty() && !kept.2.is_empty(),
+        "{kept:?}"
+    );
+    assert!(kept.1.iter().all(|c| !c.internal));
+    for (file, _, _) in &kept.2 {
+        let fresh = format!("v9:test:{}", file.id);
+        kabinet_store::requests::set_data_key(&mut conn, &file.id, &fresh)
+            .await
+            .unwrap();
+    }
+    let kept = same(&mut conn, id).await;
+    assert!(
+        kept.2
+            .iter()
+            .all(|(f, _, _)| f.data_key.as_deref() == Some(format!("v9:test:{}", f.id).as_str()))
+    );
+
+    sqlx::query("UPDATE applications SET parts = '' WHERE id = $1")
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    let migration = kabinet_store::migrate::embedded(store.backend())
+        .iter()
+        .find(|m| m.version == 21)
+        .unwrap();
+    let (_, backfill) = migration.sql.split_once("DEFAULT '';").unwrap();
+    sqlx::raw_sql(sqlx::AssertSqlSafe(backfill))
+        .execute(&mut *conn)
+        .await
+        .unwrap();
+    assert_eq!(same(&mut conn, id).await, kept);
 }
 
 const SCAN: &[u8] = b"%PDF-1.7\n% scan\n%%EOF\n";
