@@ -638,15 +638,15 @@ async fn detail(
 /// One of the caller's applications with its history, public comments and files.
 pub async fn get(app: &App, who: &SignedIn, id: &str) -> Result<Detail, AppError> {
     who.authorize(Action::UseOwnApplications)?;
-    let mut conn = app.store.reader().await?;
-    // The row and its parts in one round trip; the access rule on the row read.
-    let found = match store::get_with_parts(&mut conn, id).await {
-        Ok(found) => found,
-        Err(e) => {
-            conn.discard();
-            return Err(e.into());
-        }
-    };
+    // The row and its parts, one row by its key (ADR 0008); the access rule on the row
+    // read.
+    let (found, mut conn) = app
+        .store
+        .read(&|conn| {
+            let id = id.to_owned();
+            Box::pin(async move { store::get_with_parts(conn, &id).await })
+        })
+        .await?;
     let (row, (history, comments, files)) = found.ok_or(AppError::NotFound)?;
     reachable(who, &row, OrgAction::ReadApplications)?;
     Ok(Detail {

@@ -94,6 +94,26 @@ struct Readers {
     next: std::sync::Arc<std::sync::atomic::AtomicUsize>,
 }
 
+impl Readers {
+    /// Lets go of every held connection nobody is using (they are opened anew on use).
+    fn drop_idle(&self) {
+        for slot in self.slots.iter() {
+            if let Ok(mut guard) = slot.try_lock() {
+                guard.take();
+            }
+        }
+    }
+}
+
+/// A read for [`Store::read`]: given a connection, the future of its result.
+pub type ReadFn<'f, T> = dyn for<'c> Fn(
+        &'c mut sqlx::AnyConnection,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<T, StoreError>> + Send + 'c>,
+    > + Send
+    + Sync
+    + 'f;
+
 impl std::fmt::Debug for Readers {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Readers")
@@ -292,6 +312,34 @@ impl Store {
         Ok(Reader {
             inner: ReaderInner::Pooled(self.pool.acquire().await?),
         })
+    }
+
+    /// Runs one read on a held reader ([`Store::reader`]) and hands the reader on for
+    /// what follows. A failed statement drops its connection. When the failure says the
+    /// connection itself is gone — PostgreSQL restarted, the network cut it — every idle
+    /// held connection is let go too (they went the same way) and the read runs once
+    /// more on a fresh one, so a restart of the database costs no request an error.
+    pub async fn read<T>(&self, f: &ReadFn<'_, T>) -> Result<(T, Reader), StoreError> {
+        let mut conn = self.reader().await?;
+        match f(&mut conn).await {
+            Ok(v) => return Ok((v, conn)),
+            Err(e) => {
+                conn.discard();
+                if !e.is_disconnect() {
+                    return Err(e);
+                }
+                tracing::warn!(error = %e, "a held database connection was lost: reconnecting");
+                self.readers.drop_idle();
+            }
+        }
+        let mut conn = self.reader().await?;
+        match f(&mut conn).await {
+            Ok(v) => Ok((v, conn)),
+            Err(e) => {
+                conn.discard();
+                Err(e)
+            }
+        }
     }
 
     /// Closes the pool, waiting for connections in use to be returned; the held

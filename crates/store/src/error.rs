@@ -38,6 +38,21 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// True when the connection failed rather than the statement — closed by the
+    /// server (shut down, restarted, the backend terminated), reset, or a broken
+    /// protocol stream: the same statement may well succeed on another connection.
+    pub fn is_disconnect(&self) -> bool {
+        match self {
+            StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)) => true,
+            // SQLSTATE class 08 (connection exception) and 57P (operator intervention:
+            // admin/crash shutdown, cannot connect now).
+            StoreError::Database(sqlx::Error::Database(e)) => e
+                .code()
+                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            _ => false,
+        }
+    }
+
     /// True when the error is a unique-constraint violation (a conflicting row exists).
     pub fn is_unique_violation(&self) -> bool {
         match self {

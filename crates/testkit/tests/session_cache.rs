@@ -2,7 +2,7 @@
 //! sessions from each process's cache, and a change made through one process — signing
 //! out, blocking the account — is refused by the other at once, because PostgreSQL tells
 //! every process (triggers + LISTEN/NOTIFY). On SQLite there is no cache: the same
-//! journey holds trivially.
+//! journey holds trivially. And reads go on when PostgreSQL drops every connection.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use kabinet_testkit::people::{User, register_user, staff_user};
@@ -102,5 +102,49 @@ backend_test! {
         }
         b.stop().await;
         a.stop().await;
+    }
+}
+
+backend_test! {
+    async fn reads_survive_the_database_dropping_every_connection(backend) {
+        // A PostgreSQL restart (or a network cut) closes every connection a process
+        // holds — the pool's, the held readers', the listener's. The next reads must
+        // still answer: a lost held connection is replaced and the read tried again.
+        let smtp = MailServer::start();
+        let app = TestApp::spawn_with(backend.clone(), options(&smtp, None)).await;
+        kabinet_app::catalog::import_demo(&app.app).await.unwrap();
+        let u = register_user(&app, &smtp, "restart@example.ru").await;
+        let res = u
+            .post(
+                "/api/v1/applications",
+                json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": "Когда будет готово решение по заявлению?" } }),
+            )
+            .await;
+        assert_eq!(res.status(), 201);
+        let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        let path = format!("/api/v1/applications/{id}");
+        // Warm every held reader (eight by default) and the session cache.
+        for _ in 0..20 {
+            assert_eq!(u.get(&path).await.status(), 200);
+        }
+        if let TestBackend::Postgres(_) = backend {
+            use sqlx::Connection;
+            let url = app.app.settings.database_url.expose_secret().to_owned();
+            let mut own = sqlx::postgres::PgConnection::connect(&url).await.unwrap();
+            let dropped: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+                 WHERE datname = current_database() AND pid <> pg_backend_pid()) t",
+            )
+            .fetch_one(&mut own)
+            .await
+            .unwrap();
+            assert!(dropped >= 2, "the process's connections were dropped ({dropped})");
+        }
+        for i in 0..20 {
+            let res = u.get(&path).await;
+            assert_eq!(res.status(), 200, "read {i} after the connections were dropped");
+            assert_eq!(u.get("/api/v1/session").await.status(), 200, "session {i}");
+        }
+        app.stop().await;
     }
 }

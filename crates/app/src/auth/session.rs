@@ -151,22 +151,19 @@ pub async fn resolve_session(
         Some(r) => Some(r),
         None => {
             // Every request may come here: a held connection, without the pool's
-            // release check.
-            let mut conn = app.store.reader().await?;
-            // One round trip: the session, its account and whether it has a second
-            // factor.
-            match sessions::resolve(&mut conn, &id, with_unread).await {
-                Ok(r) => {
-                    if let (Some(c), Some(g), Some(r)) = (cache, generation, &r) {
-                        c.put(&id, r, g);
-                    }
-                    r
-                }
-                Err(e) => {
-                    conn.discard();
-                    return Err(e.into());
-                }
+            // release check. One round trip: the session, its account and whether it
+            // has a second factor.
+            let (r, _) = app
+                .store
+                .read(&|conn| {
+                    let id = id.clone();
+                    Box::pin(async move { sessions::resolve(conn, &id, with_unread).await })
+                })
+                .await?;
+            if let (Some(c), Some(g), Some(r)) = (cache, generation, &r) {
+                c.put(&id, r, g);
             }
+            r
         }
     };
     let Some(sessions::Resolved {
