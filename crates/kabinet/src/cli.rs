@@ -1,7 +1,8 @@
 //! The command line.
 //!
 //! Exit codes: 0 success; 1 failure at run time (database unreachable, delivery setup);
-//! 2 bad configuration or usage; 3 `audit verify` found the chain broken.
+//! 2 bad configuration or usage; 3 `audit verify` found the chain broken, or
+//! `applications verify-parts` found an application's view differing from the tables.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -71,6 +72,23 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// Applications.
+    Applications {
+        #[command(subcommand)]
+        command: ApplicationsCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum ApplicationsCommand {
+    /// Compare the applicant's view kept in each application's row with the tables
+    /// (ADR 0008); exit code 3 if any differ. With --repair, rewrite those from the
+    /// tables (audited).
+    VerifyParts {
+        /// Rewrite the ones that differ.
+        #[arg(long)]
+        repair: bool,
     },
 }
 
@@ -440,6 +458,37 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
                         n.organizations
                     );
                     ExitCode::SUCCESS
+                }
+                Err(e) => fail(e, 1),
+            }
+        }
+        Command::Applications {
+            command: ApplicationsCommand::VerifyParts { repair },
+        } => {
+            let app = match server::open(settings, Arc::new(SystemClock)).await {
+                Ok(app) => app,
+                Err(e) => return start_failure(e),
+            };
+            match kabinet_app::applications::verify_parts(&app, &Ctx::cli(), repair).await {
+                Ok(report) => {
+                    for id in &report.differing {
+                        println!("differs: application {id}");
+                    }
+                    println!(
+                        "Checked {} applications: {} differed from the tables{}.",
+                        report.checked,
+                        report.differing.len(),
+                        if repair && !report.differing.is_empty() {
+                            " and were rewritten"
+                        } else {
+                            ""
+                        }
+                    );
+                    if report.differing.is_empty() || repair {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::from(3)
+                    }
                 }
                 Err(e) => fail(e, 1),
             }

@@ -175,6 +175,127 @@ fn migrate_and_verify(backend: TestBackend) {
     );
 }
 
+/// `applications verify-parts`: the view kept in each application's row (ADR 0008) is
+/// compared with the tables; one broken by hand is found (exit 3), rewritten with
+/// `--repair` (audited), and then agrees.
+fn verify_parts(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _db) = database_url(&backend, dir.path());
+    let env = [("KABINET_DATABASE_URL", url.as_str())];
+    let targets = dir.path().join("targets.txt");
+    let targets = targets.to_str().unwrap();
+    let args = [
+        "bench",
+        "seed",
+        "--users",
+        "3",
+        "--per-user",
+        "2",
+        "--sessions",
+        "1",
+        "--heavy",
+        "2",
+        "--targets",
+        targets,
+    ];
+    let out = kabinet(dir.path(), &env, &args);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let out = kabinet(dir.path(), &env, &["applications", "verify-parts"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("Checked 6 applications: 0 differed from the tables."),
+        "{}",
+        stdout(&out)
+    );
+
+    let broken = std::fs::read_to_string(dir.path().join("targets.txt")).unwrap();
+    let broken = broken
+        .lines()
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let sql = |q: &'static str| {
+        rt.block_on(async {
+            let store = kabinet_store::Store::connect(&url, &Default::default())
+                .await
+                .unwrap();
+            let n: i64 = sqlx::query_scalar(q)
+                .bind(&broken)
+                .fetch_one(store.pool())
+                .await
+                .unwrap();
+            store.close().await;
+            n
+        })
+    };
+    assert_eq!(
+        sql("SELECT COUNT(*) FROM applications WHERE id = $1 AND parts <> ''"),
+        1
+    );
+    rt.block_on(async {
+        let store = kabinet_store::Store::connect(&url, &Default::default())
+            .await
+            .unwrap();
+        sqlx::query("UPDATE applications SET parts = '{\"t\":\"e\"' WHERE id = $1")
+            .bind(&broken)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        store.close().await;
+    });
+    let out = kabinet(dir.path(), &env, &["applications", "verify-parts"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains(&format!("differs: application {broken}")),
+        "{}",
+        stdout(&out)
+    );
+    assert!(
+        stdout(&out).contains("Checked 6 applications: 1 differed from the tables."),
+        "{}",
+        stdout(&out)
+    );
+    let out = kabinet(
+        dir.path(),
+        &env,
+        &["applications", "verify-parts", "--repair"],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("1 differed from the tables and were rewritten"),
+        "{}",
+        stdout(&out)
+    );
+    assert_eq!(
+        sql(
+            "SELECT COUNT(*) FROM audit_log WHERE action = 'application.parts_repaired' AND object = 'application:' || $1"
+        ),
+        1
+    );
+    let out = kabinet(dir.path(), &env, &["applications", "verify-parts"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("0 differed"), "{}", stdout(&out));
+}
+
+#[test]
+fn applications_verify_parts_sqlite() {
+    verify_parts(TestBackend::Sqlite);
+}
+
+#[test]
+fn applications_verify_parts_postgres() {
+    if let Some(pg) = TestBackend::postgres() {
+        verify_parts(pg);
+    }
+}
+
 #[test]
 fn migrate_notify_and_audit_verify_sqlite() {
     migrate_and_verify(TestBackend::Sqlite);

@@ -680,6 +680,7 @@ pub async fn add_comment(
         id,
         author: c.author.clone(),
         author_kind: c.author_kind.clone(),
+        internal: false,
         text: c.text.clone(),
         at: ts::format(c.at),
     };
@@ -803,24 +804,35 @@ pub type Parts = (
 
 /// Everything shown with an application but its row — history, comments (internal
 /// notes only when `with_internal`) and files with their records — in one round trip
-/// from the tables that are the record (`UNION ALL` of text columns, portable to both
-/// backends). Staff's view; the applicant's is [`get_with_parts`].
+/// from the tables that are the record. Staff's view; the applicant's is
+/// [`get_with_parts`].
 pub async fn parts(
     conn: &mut Conn,
     application_id: &str,
     with_internal: bool,
 ) -> Result<Parts, StoreError> {
-    // Every branch has 13 text columns: the tag, then what the kind needs.
+    into_parts(table_lines(conn, application_id, with_internal).await?)
+}
+
+/// The parts of an application as lines, read from the tables (`UNION ALL` of text
+/// columns, portable to both backends).
+async fn table_lines(
+    conn: &mut Conn,
+    application_id: &str,
+    with_internal: bool,
+) -> Result<Vec<Line>, StoreError> {
+    // Every branch has 14 text columns: the tag, then what the kind needs.
     const SQL: &str = "SELECT 'e', id, from_status, to_status, actor, actor_kind, reason, at, \
-                NULL, NULL, NULL, NULL, NULL \
+                NULL, NULL, NULL, NULL, NULL, NULL \
            FROM application_events WHERE application_id = $1 \
          UNION ALL \
          SELECT 'c', id, author, author_kind, CAST(internal AS TEXT), text, at, \
-                NULL, NULL, NULL, NULL, NULL, NULL \
+                NULL, NULL, NULL, NULL, NULL, NULL, NULL \
            FROM application_comments WHERE application_id = $1 AND (internal = 0 OR $2 = 1) \
          UNION ALL \
          SELECT 'f', af.at || af.file_id, af.file_id, af.kind, CAST(af.by_staff AS TEXT), f.account_id, \
-                f.purpose, f.file_name, f.content_type, CAST(f.size AS TEXT), f.sha256, f.created_at, f.data_key \
+                f.purpose, f.file_name, f.content_type, CAST(f.size AS TEXT), f.sha256, f.created_at, \
+                f.data_key, af.at \
            FROM application_files af JOIN files f ON f.id = af.file_id WHERE af.application_id = $1 \
          ORDER BY 1, 2";
     let rows = sqlx::query(SQL)
@@ -828,53 +840,55 @@ pub async fn parts(
         .bind(i64::from(with_internal))
         .fetch_all(&mut *conn)
         .await?;
-    let mut events = Vec::new();
-    let mut comments = Vec::new();
-    let mut files = Vec::new();
     let text = |r: &sqlx::any::AnyRow, i: usize| -> Result<Option<String>, StoreError> {
         Ok(r.try_get::<Option<String>, _>(i)?)
     };
-    let need = |v: Option<String>| {
-        v.ok_or_else(|| StoreError::Corrupt("application parts: a missing column".into()))
+    let need = |r: &sqlx::any::AnyRow, i: usize| -> Result<String, StoreError> {
+        text(r, i)?.ok_or_else(|| StoreError::Corrupt("application parts: a missing column".into()))
     };
+    let number = |r: &sqlx::any::AnyRow, i: usize| -> Result<i64, StoreError> {
+        need(r, i)?
+            .parse()
+            .map_err(|_| StoreError::Corrupt("application parts: a number column".into()))
+    };
+    let mut lines = Vec::with_capacity(rows.len());
     for r in &rows {
         let tag: String = r.try_get(0)?;
-        match tag.as_str() {
-            "e" => events.push(Event {
-                from_status: text(r, 2)?,
-                to_status: need(text(r, 3)?)?,
-                actor: need(text(r, 4)?)?,
-                actor_kind: need(text(r, 5)?)?,
+        lines.push(match tag.as_str() {
+            "e" => Line::Event {
+                id: need(r, 1)?,
+                from: text(r, 2)?,
+                to: need(r, 3)?,
+                actor: need(r, 4)?,
+                actor_kind: need(r, 5)?,
                 reason: text(r, 6)?,
-                at: ts::parse(&need(text(r, 7)?)?)?,
-            }),
-            "c" => comments.push(Comment {
-                author: need(text(r, 2)?)?,
-                author_kind: need(text(r, 3)?)?,
-                internal: need(text(r, 4)?)? != "0",
-                text: need(text(r, 5)?)?,
-                at: ts::parse(&need(text(r, 6)?)?)?,
-            }),
-            _ => {
-                let file = crate::requests::FileRecord {
-                    id: need(text(r, 2)?)?,
-                    account_id: need(text(r, 5)?)?,
-                    purpose: need(text(r, 6)?)?,
-                    file_name: need(text(r, 7)?)?,
-                    content_type: need(text(r, 8)?)?,
-                    size: need(text(r, 9)?)?
-                        .parse()
-                        .map_err(|_| StoreError::Corrupt("file size".into()))?,
-                    sha256: need(text(r, 10)?)?,
-                    created_at: ts::parse(&need(text(r, 11)?)?)?,
-                    data_key: text(r, 12)?,
-                };
-                let by_staff = need(text(r, 4)?)? != "0";
-                files.push((file, need(text(r, 3)?)?, by_staff));
-            }
-        }
+                at: need(r, 7)?,
+            },
+            "c" => Line::Comment {
+                id: need(r, 1)?,
+                author: need(r, 2)?,
+                author_kind: need(r, 3)?,
+                internal: number(r, 4)? != 0,
+                text: need(r, 5)?,
+                at: need(r, 6)?,
+            },
+            _ => Line::File {
+                file_id: need(r, 2)?,
+                kind: need(r, 3)?,
+                by_staff: number(r, 4)?,
+                at: need(r, 13)?,
+                account_id: need(r, 5)?,
+                purpose: need(r, 6)?,
+                file_name: need(r, 7)?,
+                content_type: need(r, 8)?,
+                size: number(r, 9)?,
+                sha256: need(r, 10)?,
+                created_at: need(r, 11)?,
+                data_key: text(r, 12)?,
+            },
+        });
     }
-    Ok((events, comments, files))
+    Ok(lines)
 }
 
 /// An application's row with the applicant's view of its parts — «История статуса»,
@@ -904,7 +918,7 @@ pub async fn get_with_parts(
 /// One line of `applications.parts`: a JSON object tagged `t` (`e` event, `c` public
 /// comment, `f` file with its record). The migration that made the column writes the
 /// same shape from SQL.
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(tag = "t")]
 enum Line {
     #[serde(rename = "e")]
@@ -922,6 +936,9 @@ enum Line {
         id: String,
         author: String,
         author_kind: String,
+        /// Staff's notes (never in the applicant's view; staff's reads of the tables).
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        internal: bool,
         text: String,
         at: String,
     },
@@ -940,6 +957,10 @@ enum Line {
         created_at: String,
         data_key: Option<String>,
     },
+    /// A kind of line a newer version writes: skipped, so a process not yet upgraded
+    /// still shows the rest.
+    #[serde(other)]
+    Unknown,
 }
 
 /// The parts line of a status event with the id `id` (also for bulk seeding).
@@ -977,15 +998,28 @@ async fn append(conn: &mut Conn, application_id: &str, line: &Line) -> Result<()
     Ok(())
 }
 
-/// Reads `applications.parts`, in the order [`parts`] gives: events and comments by
-/// id (UUIDv7, so by time), files by when they were attached.
+/// Reads `applications.parts`.
+fn parse_lines(text: &str) -> Result<Vec<Line>, StoreError> {
+    text.lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            serde_json::from_str(line)
+                .map_err(|e| StoreError::Corrupt(format!("application parts: {e}")))
+        })
+        .collect()
+}
+
 fn parse_parts(text: &str) -> Result<Parts, StoreError> {
+    into_parts(parse_lines(text)?)
+}
+
+/// Lines as parts, in the tables' order: events and comments by id (UUIDv7, so by
+/// time), files by when they were attached.
+fn into_parts(lines: Vec<Line>) -> Result<Parts, StoreError> {
     let mut events = Vec::new();
     let mut comments = Vec::new();
     let mut files = Vec::new();
-    for line in text.lines().filter(|l| !l.is_empty()) {
-        let line: Line = serde_json::from_str(line)
-            .map_err(|e| StoreError::Corrupt(format!("application parts: {e}")))?;
+    for line in lines {
         match line {
             Line::Event {
                 id,
@@ -1010,6 +1044,7 @@ fn parse_parts(text: &str) -> Result<Parts, StoreError> {
                 id,
                 author,
                 author_kind,
+                internal,
                 text,
                 at,
             } => comments.push((
@@ -1017,7 +1052,7 @@ fn parse_parts(text: &str) -> Result<Parts, StoreError> {
                 Comment {
                     author,
                     author_kind,
-                    internal: false,
+                    internal,
                     text,
                     at: ts::parse(&at)?,
                 },
@@ -1053,6 +1088,7 @@ fn parse_parts(text: &str) -> Result<Parts, StoreError> {
                     by_staff != 0,
                 ),
             )),
+            Line::Unknown => {}
         }
     }
     fn ordered<T>(mut v: Vec<(String, T)>) -> Vec<T> {
@@ -1127,4 +1163,55 @@ pub async fn all_of(conn: &mut Conn, account_id: &str) -> Result<Vec<Application
         .fetch_all(&mut *conn)
         .await?;
     rows.iter().map(row).collect()
+}
+
+/// One application's applicant view in its row compared with the tables (ADR 0008):
+/// true when they say the same. With `repair`, a differing (or unreadable) one is
+/// rewritten from the tables, the row locked meanwhile (PostgreSQL; SQLite's writers
+/// take turns), so a move or comment committed at the same time is not lost.
+pub async fn check_parts(conn: &mut Conn, id: &str, repair: bool) -> Result<bool, StoreError> {
+    let sql = if conn.backend_name() == "PostgreSQL" && repair {
+        "SELECT parts FROM applications WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT parts FROM applications WHERE id = $1"
+    };
+    let Some(kept): Option<String> = sqlx::query_scalar(sql)
+        .bind(id)
+        .fetch_optional(&mut *conn)
+        .await?
+    else {
+        return Ok(true);
+    };
+    let record = table_lines(conn, id, false).await?;
+    let same = match parse_parts(&kept) {
+        Ok(parts) => parts == into_parts(record.clone())?,
+        Err(_) => false,
+    };
+    if !same && repair {
+        let text = record
+            .iter()
+            .map(line_text)
+            .collect::<Result<String, StoreError>>()?;
+        sqlx::query("UPDATE applications SET parts = $2 WHERE id = $1")
+            .bind(id)
+            .bind(text)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(same)
+}
+
+/// Up to `limit` application ids after `after`, in order (for walks over all of them).
+pub async fn ids_after(
+    conn: &mut Conn,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<String>, StoreError> {
+    Ok(
+        sqlx::query_scalar("SELECT id FROM applications WHERE id > $1 ORDER BY id LIMIT $2")
+            .bind(after)
+            .bind(limit)
+            .fetch_all(&mut *conn)
+            .await?,
+    )
 }

@@ -318,7 +318,8 @@ impl Store {
     /// what follows. A failed statement drops its connection. When the failure says the
     /// connection itself is gone — PostgreSQL restarted, the network cut it — every idle
     /// held connection is let go too (they went the same way) and the read runs once
-    /// more on a fresh one, so a restart of the database costs no request an error.
+    /// more on a connection from the pool (checked before it is handed out), so a
+    /// restart of the database costs no request an error once the database is back.
     pub async fn read<T>(&self, f: &ReadFn<'_, T>) -> Result<(T, Reader), StoreError> {
         let mut conn = self.reader().await?;
         match f(&mut conn).await {
@@ -332,7 +333,11 @@ impl Store {
                 self.readers.drop_idle();
             }
         }
-        let mut conn = self.reader().await?;
+        // The second try on a connection from the pool, which checks it before handing
+        // it out (a held one given back meanwhile may be just as dead).
+        let mut conn = Reader {
+            inner: ReaderInner::Pooled(self.pool.acquire().await?),
+        };
         match f(&mut conn).await {
             Ok(v) => Ok((v, conn)),
             Err(e) => {

@@ -327,7 +327,15 @@ pub async fn files_after(
 
 /// Replaces a file's sealed data key (key rotation).
 pub async fn set_data_key(conn: &mut Conn, id: &str, data_key: &str) -> Result<(), StoreError> {
-    let old: Option<String> = sqlx::query_scalar("SELECT data_key FROM files WHERE id = $1")
+    // The row is locked while its old key is read (PostgreSQL; SQLite's writers take
+    // turns anyway), so two rotations at once cannot replace in the parts a key the
+    // other has already replaced.
+    let sql = if conn.backend_name() == "PostgreSQL" {
+        "SELECT data_key FROM files WHERE id = $1 FOR UPDATE"
+    } else {
+        "SELECT data_key FROM files WHERE id = $1"
+    };
+    let old: Option<String> = sqlx::query_scalar(sql)
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?
