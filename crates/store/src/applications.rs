@@ -1129,18 +1129,7 @@ pub async fn stale_sealed(
     after: &str,
     limit: i64,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, fields_sealed FROM applications WHERE id > $1 AND fields_sealed NOT LIKE $2 ESCAPE '\\' \
-         ORDER BY id LIMIT $3",
-    )
-    .bind(after)
-    .bind(crate::like_prefix(current))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+    crate::stale_sealed(conn, "applications", "fields_sealed", current, after, limit).await
 }
 
 /// Replaces an application's sealed answers (key rotation; the version does not move).

@@ -41,6 +41,32 @@ pub(crate) fn like_prefix(id: &str) -> String {
     format!("{}:%", like_escape(id))
 }
 
+/// Up to `limit` rows of `table` after the id `after` whose sealed `column` is not
+/// under the key `current` (`kabinet keys rotate`, in batches): `(id, sealed)`. The
+/// table and column are the caller's constants, never input.
+pub(crate) async fn stale_sealed(
+    conn: &mut Conn,
+    table: &'static str,
+    column: &'static str,
+    current: &str,
+    after: &str,
+    limit: i64,
+) -> Result<Vec<(String, String)>, StoreError> {
+    use sqlx::Row;
+    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "SELECT id, {column} FROM {table} WHERE id > $1 AND {column} NOT LIKE $2 ESCAPE '\\' \
+         ORDER BY id LIMIT $3"
+    )))
+    .bind(after)
+    .bind(like_prefix(current))
+    .bind(limit)
+    .fetch_all(&mut *conn)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect()
+}
+
 /// `s` with LIKE's wildcards and the escape character escaped (`ESCAPE '\\'`).
 pub(crate) fn like_escape(s: &str) -> String {
     s.chars()

@@ -651,18 +651,7 @@ pub async fn stale_sealed(
     limit: i64,
 ) -> Result<Vec<(String, String)>, StoreError> {
     let (table, column) = which.table_column();
-    let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "SELECT id, {column} FROM {table} WHERE id > $1 AND {column} NOT LIKE $2 ESCAPE '\\' \
-         ORDER BY id LIMIT $3"
-    )))
-    .bind(after)
-    .bind(crate::like_prefix(current))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+    crate::stale_sealed(conn, table, column, current, after, limit).await
 }
 
 /// Replaces a sealed value (key rotation).

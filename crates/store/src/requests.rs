@@ -278,18 +278,15 @@ pub async fn stale_change_requests(
     after: &str,
     limit: i64,
 ) -> Result<Vec<(String, String)>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT id, changes_sealed FROM change_requests WHERE id > $1 AND changes_sealed NOT LIKE $2 ESCAPE '\\' \
-         ORDER BY id LIMIT $3",
+    crate::stale_sealed(
+        conn,
+        "change_requests",
+        "changes_sealed",
+        current,
+        after,
+        limit,
     )
-    .bind(after)
-    .bind(crate::like_prefix(current))
-    .bind(limit)
-    .fetch_all(&mut *conn)
-    .await?;
-    rows.iter()
-        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-        .collect()
+    .await
 }
 
 /// Replaces a change request's sealed values.
