@@ -162,9 +162,15 @@ pub struct LockoutSettings {
     pub minutes: u32,
     /// The longest lock (`lockout.max_hours`).
     pub max_hours: u32,
-    /// Failures from one client address within the window that lock the address
-    /// (`lockout.address_max_failures`).
+    /// Failures from one client address within the window after which that address's
+    /// sign-ins are spaced out (`lockout.address_max_failures`).
     pub address_max_failures: u32,
+    /// The spacing between two sign-ins from such an address, in milliseconds
+    /// (`lockout.address_delay_ms`).
+    pub address_delay_ms: u32,
+    /// The longest a sign-in waits for its turn before it is refused with `429`
+    /// (`lockout.address_max_wait_seconds`).
+    pub address_max_wait_seconds: u32,
 }
 
 impl fmt::Debug for Settings {
@@ -281,6 +287,8 @@ pub const KEYS: &[&str] = &[
     "lockout.minutes",
     "lockout.max_hours",
     "lockout.address_max_failures",
+    "lockout.address_delay_ms",
+    "lockout.address_max_wait_seconds",
     "encryption.keys",
     "encryption.key_file",
     "registry_url",
@@ -542,6 +550,12 @@ impl Settings {
                 address_max_failures: src
                     .get("lockout.address_max_failures", parse_number(1, 100_000))?
                     .unwrap_or(50),
+                address_delay_ms: src
+                    .get("lockout.address_delay_ms", parse_number(0, 60_000))?
+                    .unwrap_or(1000),
+                address_max_wait_seconds: src
+                    .get("lockout.address_max_wait_seconds", parse_number(0, 600))?
+                    .unwrap_or(30),
             },
             encryption_keys: src
                 .get("encryption.keys", parse_text)?

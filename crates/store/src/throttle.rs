@@ -78,3 +78,34 @@ pub async fn forget(conn: &mut Conn, key: &str) -> Result<(), StoreError> {
         .await?;
     Ok(())
 }
+
+/// The counter of a key for the rest of the transaction: the row is made if missing and,
+/// on PostgreSQL, locked, so that two failures at the same moment both count (SQLite's
+/// write transaction is serial already).
+pub async fn lock(
+    conn: &mut Conn,
+    key: &str,
+    now: OffsetDateTime,
+    backend: crate::Backend,
+) -> Result<Counter, StoreError> {
+    sqlx::query(
+        "INSERT INTO sign_in_throttle (key, failures, window_start, locked_until, locks) \
+         VALUES ($1, 0, $2, NULL, 0) ON CONFLICT (key) DO NOTHING",
+    )
+    .bind(key)
+    .bind(ts::format(now))
+    .execute(&mut *conn)
+    .await?;
+    if backend == crate::Backend::Postgres {
+        sqlx::query("SELECT key FROM sign_in_throttle WHERE key = $1 FOR UPDATE")
+            .bind(key)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    let mut counter = get(conn, key).await?;
+    if counter.failures == 0 && counter.locks == 0 && counter.locked_until.is_none() {
+        // A row just made: its window starts with its first failure.
+        counter.window_start = None;
+    }
+    Ok(counter)
+}

@@ -160,7 +160,17 @@ impl WebError {
             | WebError::Refused(key)
             | WebError::TooLarge(key)
             | WebError::UnsupportedType(key) => (Some(t(key)), Vec::new()),
-            WebError::TooMany { key, .. } => (Some(t(key)), Vec::new()),
+            WebError::TooMany {
+                key,
+                retry_after_secs,
+            } => {
+                let minutes = retry_after_secs.div_ceil(60).to_string();
+                let text = match &state {
+                    Some(s) => s.i18n.t_with(key, &[("minutes", &minutes)]),
+                    None => (*key).to_owned(),
+                };
+                (Some(text), Vec::new())
+            }
             WebError::BadRequest(why) => (Some(why.clone()), Vec::new()),
             WebError::Validation(fields) => (
                 None,

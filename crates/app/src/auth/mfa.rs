@@ -9,6 +9,7 @@ use time::{Duration, OffsetDateTime};
 use totp_rs::{Builder, Secret, Totp};
 use uuid::Uuid;
 
+use super::limits::{self, Rules};
 use super::{SignedIn, audit_event, notices, session, sha256_hex};
 use crate::{App, AppError, Ctx, FieldError};
 
@@ -89,30 +90,21 @@ pub async fn reauthenticate(
             "field-required",
         )]));
     }
+    limits::refuse_if_locked(app, ctx, who).await?;
     let ok = app
         .hasher
         .verify(password, Some(&who.account.password_hash))
         .await?;
+    if !ok {
+        return Err(
+            limits::wrong_password_in_session(app, ctx, who, "password", "auth.reauth_failed")
+                .await?,
+        );
+    }
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     let object = format!("account:{}", who.account.id);
-    if !ok {
-        audit_event(
-            &mut tx,
-            ctx,
-            now,
-            &who.actor(),
-            "auth.reauth_failed",
-            &object,
-            json!({}),
-        )
-        .await?;
-        tx.commit().await?;
-        return Err(AppError::Validation(vec![FieldError::new(
-            "password",
-            "auth-wrong-password",
-        )]));
-    }
+    kabinet_store::throttle::forget(&mut tx, &limits::account_key(&who.account.id)).await?;
     sessions::set_reauth(&mut tx, &who.session_id, now).await?;
     audit_event(
         &mut tx,
@@ -453,10 +445,35 @@ pub async fn complete_sign_in(
         return Err(AppError::Conflict("auth-mfa-not-pending"));
     }
     let account_id = pending.account.id.clone();
+    let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
+    let six_digits = typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit());
+    // Codes (TOTP or sent) and recovery codes are counted apart, per account, across
+    // pending sign-ins: a locked code step still lets a recovery code in.
+    let kind = if six_digits { "mfa" } else { "recovery" };
+    let counter_key = limits::factor_key(kind, &account_id);
+    let object = format!("account:{account_id}");
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let typed: String = code.chars().filter(|c| !c.is_whitespace()).collect();
-    let method = if typed.len() == 6 && typed.bytes().all(|b| b.is_ascii_digit()) {
+    if let Some(retry) = limits::retry_after(&mut tx, &counter_key, now).await? {
+        audit_event(
+            &mut tx,
+            ctx,
+            now,
+            &object,
+            "auth.mfa_failed",
+            &object,
+            json!({ "reason": "locked", "kind": kind }),
+        )
+        .await?;
+        tx.commit().await?;
+        let key = if six_digits {
+            "mfa-locked"
+        } else {
+            "mfa-recovery-locked"
+        };
+        return Err(limits::locked_error(retry, key));
+    }
+    let method = if six_digits {
         let accepted = match mfa::totp(&mut tx, &account_id)
             .await?
             .filter(|t| t.confirmed_at.is_some())
@@ -497,9 +514,10 @@ pub async fn complete_sign_in(
         }
         used
     };
-    let object = format!("account:{account_id}");
     let Some(method) = method else {
         let failures = sessions::add_mfa_failure(&mut tx, &pending.session_id).await?;
+        let (counter, lock) =
+            limits::fail(&mut tx, app, &counter_key, Rules::sign_in(app), now).await?;
         audit_event(
             &mut tx,
             ctx,
@@ -507,15 +525,33 @@ pub async fn complete_sign_in(
             &object,
             "auth.mfa_failed",
             &object,
-            json!({ "failures": failures }),
+            json!({ "failures": failures, "kind": kind }),
         )
         .await?;
+        if let Some(lock) = lock {
+            limits::announce_lock(
+                &mut tx,
+                app,
+                ctx,
+                Some(&account_id),
+                &object,
+                "second_factor",
+                lock,
+                &counter,
+                now,
+            )
+            .await?;
+        }
         if failures >= MAX_MFA_FAILURES {
             sessions::delete(&mut tx, &pending.session_id).await?;
         }
         tx.commit().await?;
+        app.outbox_wake.notify_one();
+        // As with the password, the failure that locks is answered as a wrong code; the
+        // next attempt learns of the lock.
         return Err(AppError::Unauthorized("code-wrong"));
     };
+    kabinet_store::throttle::reset(&mut tx, &counter_key).await?;
     sessions::delete(&mut tx, &pending.session_id).await?;
     accounts::touch_sign_in(&mut tx, &account_id, now).await?;
     let token = session::create(&mut tx, app, ctx, &account_id, user_agent, false, now).await?;

@@ -4,6 +4,7 @@
 
 pub(crate) mod codes;
 mod hasher;
+mod limits;
 mod mfa;
 pub(crate) mod notices;
 mod password;

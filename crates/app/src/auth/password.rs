@@ -59,13 +59,22 @@ pub async fn change_password(
     .filter(|(_, v)| v.is_empty())
     .map(|(f, _)| FieldError::new(f, "field-required"))
     .collect();
-    if errors.is_empty()
-        && !app
+    if errors.is_empty() {
+        super::limits::refuse_if_locked(app, ctx, who).await?;
+        if !app
             .hasher
             .verify(current, Some(&who.account.password_hash))
             .await?
-    {
-        errors.push(FieldError::new("current_password", "auth-wrong-password"));
+        {
+            return Err(super::limits::wrong_password_in_session(
+                app,
+                ctx,
+                who,
+                "current_password",
+                "auth.password_change_failed",
+            )
+            .await?);
+        }
     }
     if errors.is_empty() {
         errors = check_new_password(app, &who.account.id, "new_password", new_password).await?;
@@ -77,6 +86,7 @@ pub async fn change_password(
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     accounts::set_password(&mut tx, &who.account.id, &hash, now).await?;
+    kabinet_store::throttle::forget(&mut tx, &super::limits::account_key(&who.account.id)).await?;
     let ended = if end_others {
         sessions::delete_for_account(&mut tx, &who.account.id, Some(&who.session_id)).await?
     } else {

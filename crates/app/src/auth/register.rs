@@ -1,13 +1,17 @@
 //! Registration (ID-1): a contact and a password; the account exists only after the
 //! code sent to the contact is confirmed. A contact that already has an account gets a
-//! notice instead of a code, and the answer is the same, so registration does not tell
+//! notice instead of a code (at most one an hour), and the answer is the same — also
+//! the sixth attempt within an hour is `429` for both — so registration does not tell
 //! whether a contact is registered.
 
 use kabinet_domain::login::Contact;
 use kabinet_store::accounts::{self, NewAccount, Registration};
+use kabinet_store::throttle;
 use serde_json::json;
+use time::Duration;
 use uuid::Uuid;
 
+use super::limits::{self, Rules};
 use super::{audit_event, codes, notices, session};
 use crate::{App, AppError, Ctx, FieldError};
 
@@ -60,6 +64,20 @@ pub async fn start_registration(
     let now = app.clock.now();
     let id = Uuid::now_v7().to_string();
     let mut tx = app.store.begin().await?;
+    // One limit per contact, registered or not, so the answers do not tell them apart;
+    // the notice to a registered contact goes at most once per window.
+    let limit_key = format!("register:{}", contact.as_str());
+    let mut counter = throttle::lock(&mut tx, &limit_key, now, app.store.backend()).await?;
+    if let Some(retry) = limits::locked_for(&counter, now) {
+        return Err(AppError::TooManyRequests {
+            retry_after_secs: retry,
+            key: "code-too-many",
+        });
+    }
+    let rules = Rules::per_window(Duration::hours(1), codes::PER_CONTACT_PER_HOUR);
+    limits::count_failure(&mut counter, now, rules);
+    let first_in_window = counter.failures == 1;
+    throttle::put(&mut tx, &limit_key, &counter, now).await?;
     accounts::insert_registration(
         &mut tx,
         &Registration {
@@ -72,7 +90,7 @@ pub async fn start_registration(
     )
     .await?;
     let taken = accounts::login_taken(&mut tx, &contact.login().key()).await?;
-    if taken {
+    if taken && first_in_window {
         let message = notices::text_message(
             contact.kind(),
             contact.as_str(),
@@ -80,7 +98,7 @@ pub async fn start_registration(
             app.i18n.t("registration-exists-message"),
         );
         notices::send(&mut tx, app, now, &message).await?;
-    } else {
+    } else if !taken {
         let code = codes::issue(&mut tx, PURPOSE, &id, contact.as_str(), now).await?;
         let message = notices::code_message(app, contact.kind(), contact.as_str(), &code);
         notices::send(&mut tx, app, now, &message).await?;

@@ -1,18 +1,18 @@
 //! Sign-in (ID-2) with brute-force protection (ID-4).
 //!
-//! Failures are counted per normalised login — whether or not an account has it, so
-//! the answer never reveals existence — and per client address with a higher
-//! threshold. Five failures within 15 minutes lock the login for 15 minutes, doubling
-//! on repeats up to 24 hours; a success resets the login's count. An unknown login
-//! costs the same argon2 work as a known one. The password is checked outside any
-//! transaction, so hashing never holds a database lock.
+//! Failures are counted per account, whatever identifier was typed (per typed login
+//! when no account has it, so the answer never reveals existence), per address and
+//! account, and per address (see [`super::limits`]). Five failures within 15 minutes
+//! lock the account for 15 minutes, doubling on repeats up to 24 hours; a success
+//! resets the count. An unknown login costs the same argon2 work as a known one. The
+//! password is checked outside any transaction, so hashing never holds a database
+//! lock.
 
 use kabinet_domain::login::LoginId;
-use kabinet_store::throttle::{self, Counter};
-use kabinet_store::{Conn, accounts};
+use kabinet_store::{Conn, accounts, throttle};
 use serde_json::json;
-use time::{Duration, OffsetDateTime};
 
+use super::limits::{self, Rules};
 use super::{audit_event, notices, session};
 use crate::{App, AppError, Ctx, FieldError};
 
@@ -25,40 +25,6 @@ pub struct SignInOutcome {
     pub token: String,
     /// A second factor is due before the session may do anything.
     pub mfa_required: bool,
-}
-
-fn locked_for(counter: &Counter, now: OffsetDateTime) -> Option<u64> {
-    let until = counter.locked_until?;
-    (until > now).then(|| u64::try_from((until - now).whole_seconds().max(1)).unwrap_or(1))
-}
-
-/// Counts a failure; returns the new lock's length when this failure locks the key.
-fn count_failure(
-    counter: &mut Counter,
-    now: OffsetDateTime,
-    window: Duration,
-    max: i64,
-    first_lock: Duration,
-    longest: Duration,
-) -> Option<Duration> {
-    let fresh = counter
-        .window_start
-        .is_none_or(|start| start + window <= now);
-    if fresh {
-        counter.failures = 0;
-        counter.window_start = Some(now);
-    }
-    counter.failures += 1;
-    if counter.failures < max {
-        return None;
-    }
-    counter.locks += 1;
-    counter.failures = 0;
-    counter.window_start = Some(now);
-    let factor = 1_i32 << (counter.locks - 1).clamp(0, 20);
-    let lock = (first_lock * factor).min(longest);
-    counter.locked_until = Some(now + lock);
-    Some(lock)
 }
 
 async fn find_account(
@@ -90,28 +56,27 @@ pub async fn sign_in(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let lockout = &app.settings.lockout;
     let login_key = format!("login:{}", app.throttle_key(login));
-    let addr_key = ctx.source.as_ref().map(|a| format!("addr:{a}"));
+    let address = ctx.source.clone();
     let now = app.clock.now();
 
-    // Read phase: locks and the account, without holding a write lock.
-    let mut conn = app
-        .store
-        .pool()
-        .acquire()
-        .await
-        .map_err(kabinet_store::StoreError::from)?;
-    let mut locked = locked_for(&throttle::get(&mut conn, &login_key).await?, now);
-    if let Some(key) = &addr_key {
-        locked = locked.max(locked_for(&throttle::get(&mut conn, key).await?, now));
-    }
-    let account = if locked.is_none() {
-        find_account(app, &mut conn, login).await?
-    } else {
-        None
+    // Read phase: the account and its locks, without holding a write lock.
+    let mut conn = app.store.acquire().await?;
+    let account = find_account(app, &mut conn, login).await?;
+    let subject = match &account {
+        Some(a) => limits::account_key(&a.id),
+        None => login_key.clone(),
     };
+    let pair = address.as_deref().map(|a| limits::pair_key(a, &subject));
+    let mut locked = limits::retry_after(&mut conn, &subject, now).await?;
+    if let Some(key) = &pair {
+        locked = locked.max(limits::retry_after(&mut conn, key, now).await?);
+    }
     drop(conn);
+    let object = match &account {
+        Some(a) => format!("account:{}", a.id),
+        None => login_key.clone(),
+    };
 
     if let Some(retry) = locked {
         let mut tx = app.store.begin().await?;
@@ -121,15 +86,17 @@ pub async fn sign_in(
             now,
             "anonymous",
             "auth.sign_in_failed",
-            &login_key,
+            &object,
             json!({ "reason": "locked" }),
         )
         .await?;
         tx.commit().await?;
-        return Err(AppError::TooManyRequests {
-            retry_after_secs: retry,
-            key: "auth-locked",
-        });
+        return Err(limits::locked_error(retry, "auth-locked"));
+    }
+    // An address that failed too often waits for its turn (spraying is slowed; a
+    // correct password still gets in).
+    if let Some(a) = &address {
+        limits::wait_for_turn(app, a).await?;
     }
 
     let ok = app
@@ -144,29 +111,12 @@ pub async fn sign_in(
         } else {
             "unknown_login"
         };
-        let window = Duration::minutes(i64::from(lockout.window_minutes));
-        let first_lock = Duration::minutes(i64::from(lockout.minutes));
-        let longest = Duration::hours(i64::from(lockout.max_hours));
-        let mut counter = throttle::get(&mut tx, &login_key).await?;
-        let lock = count_failure(
-            &mut counter,
-            now,
-            window,
-            i64::from(lockout.max_failures),
-            first_lock,
-            longest,
-        );
-        throttle::put(&mut tx, &login_key, &counter, now).await?;
-        if let Some(key) = &addr_key {
-            let mut by_addr = throttle::get(&mut tx, key).await?;
-            let max = i64::from(lockout.address_max_failures);
-            count_failure(&mut by_addr, now, window, max, first_lock, first_lock);
-            throttle::put(&mut tx, key, &by_addr, now).await?;
+        let rules = Rules::sign_in(app);
+        let (counter, lock) = limits::fail(&mut tx, app, &subject, rules, now).await?;
+        if let (Some(key), Some(a)) = (&pair, &address) {
+            limits::fail(&mut tx, app, key, rules, now).await?;
+            limits::count_source(&mut tx, app, a, now).await?;
         }
-        let object = match &account {
-            Some(a) => format!("account:{}", a.id),
-            None => login_key.clone(),
-        };
         audit_event(
             &mut tx,
             ctx,
@@ -178,29 +128,11 @@ pub async fn sign_in(
         )
         .await?;
         if let Some(lock) = lock {
-            let details = json!({ "minutes": lock.whole_minutes(), "locks": counter.locks });
-            audit_event(
-                &mut tx,
-                ctx,
-                now,
-                "system",
-                "auth.login_locked",
-                &object,
-                details,
+            let id = account.as_ref().map(|a| a.id.as_str());
+            limits::announce_lock(
+                &mut tx, app, ctx, id, &object, "password", lock, &counter, now,
             )
             .await?;
-            if let Some(a) = &account {
-                notices::security_notice(
-                    &mut tx,
-                    app,
-                    now,
-                    &a.id,
-                    "notice-locked-subject",
-                    "notice-locked-message",
-                    &[],
-                )
-                .await?;
-            }
         }
         tx.commit().await?;
         app.outbox_wake.notify_one();
@@ -225,7 +157,10 @@ pub async fn sign_in(
         tx.commit().await?;
         return Err(AppError::Refused("auth-blocked"));
     }
-    throttle::forget(&mut tx, &login_key).await?;
+    throttle::forget(&mut tx, &subject).await?;
+    if let Some(key) = &pair {
+        throttle::forget(&mut tx, key).await?;
+    }
     let mfa_required = super::mfa::has_any_factor(&mut tx, &account.id).await?;
     // With codes as the only factor, the code goes out at once.
     if mfa_required && !super::mfa::has_totp(&mut tx, &account.id).await? {
@@ -291,60 +226,3 @@ pub async fn sign_in(
     })
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::datetime;
-
-    #[test]
-    fn locks_double_and_are_capped() {
-        let mut c = Counter::default();
-        let t = datetime!(2026-03-12 09:00 UTC);
-        let (w, first, max) = (
-            Duration::minutes(15),
-            Duration::minutes(15),
-            Duration::hours(24),
-        );
-        for _ in 0..4 {
-            assert_eq!(count_failure(&mut c, t, w, 5, first, max), None);
-        }
-        assert_eq!(
-            count_failure(&mut c, t, w, 5, first, max),
-            Some(Duration::minutes(15))
-        );
-        for _ in 0..4 {
-            count_failure(&mut c, t, w, 5, first, max);
-        }
-        assert_eq!(
-            count_failure(&mut c, t, w, 5, first, max),
-            Some(Duration::minutes(30))
-        );
-        c.locks = 10;
-        for _ in 0..4 {
-            count_failure(&mut c, t, w, 5, first, max);
-        }
-        assert_eq!(
-            count_failure(&mut c, t, w, 5, first, max),
-            Some(Duration::hours(24))
-        );
-    }
-
-    #[test]
-    fn the_window_slides() {
-        let mut c = Counter::default();
-        let t = datetime!(2026-03-12 09:00 UTC);
-        let (w, first, max) = (
-            Duration::minutes(15),
-            Duration::minutes(15),
-            Duration::hours(24),
-        );
-        for _ in 0..4 {
-            count_failure(&mut c, t, w, 5, first, max);
-        }
-        assert_eq!(
-            count_failure(&mut c, t + Duration::minutes(16), w, 5, first, max),
-            None
-        );
-        assert_eq!(c.failures, 1);
-    }
-}

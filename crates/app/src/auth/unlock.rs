@@ -104,6 +104,9 @@ pub async fn confirm_unlock(app: &App, ctx: &Ctx, login: &str, code: &str) -> Re
         tx.commit().await?;
         return Err(e);
     }
+    // The account's lock is lifted; the locks of the addresses that failed against it
+    // (`pair:`) stay, so the source of an attack cannot lock the person out again at once.
+    throttle::reset(&mut tx, &super::limits::account_key(&account.id)).await?;
     for key in accounts::login_keys(&mut tx, &account.id).await? {
         throttle::reset(&mut tx, &format!("login:{key}")).await?;
     }

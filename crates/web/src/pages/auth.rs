@@ -83,9 +83,9 @@ pub(super) fn form_errors(
             retry_after_secs,
             key,
         } => {
-            let mut message = state.i18n.t(key);
+            let minutes = retry_after_secs.div_ceil(60).to_string();
+            let mut message = state.i18n.t_with(key, &[("minutes", &minutes)]);
             if key == "auth-locked" {
-                let minutes = retry_after_secs.div_ceil(60).to_string();
                 message = format!(
                     "{message} {}",
                     state
