@@ -371,33 +371,3 @@ backend_test! {
         w.app.stop().await;
     }
 }
-
-backend_test! {
-    async fn one_address_failing_on_many_logins_is_stopped(backend) {
-        let smtp = MailServer::start();
-        let app = TestApp::spawn_with(backend, TestOptions {
-            worker: true,
-            manual_clock: true,
-            env: vec![
-                ("KABINET_SMTP_URL".into(), smtp.url()),
-                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
-                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
-                ("KABINET_LOCKOUT_ADDRESS_MAX_FAILURES".into(), "3".into()),
-            ],
-            ..TestOptions::default()
-        }).await;
-        let post = |login: &'static str, password: &'static str| {
-            let client = app.client.clone();
-            let url = app.url("/api/v1/session");
-            async move { client.post(url).json(&json!({ "login": login, "password": password })).send().await.unwrap().status() }
-        };
-        // Credential stuffing: one wrong password for each of many logins.
-        assert_eq!(post("a@example.ru", "неверный пароль тут").await, 401);
-        assert_eq!(post("b@example.ru", "неверный пароль тут").await, 401);
-        assert_eq!(post("c@example.ru", "неверный пароль тут").await, 401);
-        assert_eq!(post("d@example.ru", "неверный пароль тут").await, 429, "the address is stopped");
-        app.clock.as_ref().unwrap().advance(Duration::minutes(15));
-        assert_eq!(post("d@example.ru", "неверный пароль тут").await, 401, "the address lock ends");
-        app.stop().await;
-    }
-}

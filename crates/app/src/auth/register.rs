@@ -76,7 +76,6 @@ pub async fn start_registration(
     }
     let rules = Rules::per_window(Duration::hours(1), codes::PER_CONTACT_PER_HOUR);
     limits::count_failure(&mut counter, now, rules);
-    let first_in_window = counter.failures == 1;
     throttle::put(&mut tx, &limit_key, &counter, now).await?;
     accounts::insert_registration(
         &mut tx,
@@ -90,7 +89,7 @@ pub async fn start_registration(
     )
     .await?;
     let taken = accounts::login_taken(&mut tx, &contact.login().key()).await?;
-    if taken && first_in_window {
+    if taken && notice_due(app, &mut tx, contact.as_str(), now).await? {
         let message = notices::text_message(
             contact.kind(),
             contact.as_str(),
@@ -116,6 +115,24 @@ pub async fn start_registration(
     tx.commit().await?;
     app.outbox_wake.notify_one();
     Ok(id)
+}
+
+/// Whether the "someone tried to register with your contact" notice may go out now: at
+/// most one an hour per contact.
+async fn notice_due(
+    app: &App,
+    conn: &mut kabinet_store::Conn,
+    contact: &str,
+    now: time::OffsetDateTime,
+) -> Result<bool, AppError> {
+    let key = format!("register-notice:{contact}");
+    let mut counter = throttle::lock(conn, &key, now, app.store.backend()).await?;
+    if limits::locked_for(&counter, now).is_some() {
+        return Ok(false);
+    }
+    limits::count_failure(&mut counter, now, Rules::per_window(Duration::hours(1), 1));
+    throttle::put(conn, &key, &counter, now).await?;
+    Ok(true)
 }
 
 /// The contact a pending registration's code went to (for the «Введите код» page).

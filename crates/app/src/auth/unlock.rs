@@ -104,9 +104,14 @@ pub async fn confirm_unlock(app: &App, ctx: &Ctx, login: &str, code: &str) -> Re
         tx.commit().await?;
         return Err(e);
     }
-    // The account's lock is lifted; the locks of the addresses that failed against it
+    // The account's lock is lifted; the locks of other addresses that failed against it
     // (`pair:`) stay, so the source of an attack cannot lock the person out again at once.
-    throttle::reset(&mut tx, &super::limits::account_key(&account.id)).await?;
+    let subject = super::limits::account_key(&account.id);
+    throttle::reset(&mut tx, &subject).await?;
+    if let Some(address) = &ctx.source {
+        // The address the person unlocked from is theirs: its own lock goes too.
+        throttle::reset(&mut tx, &super::limits::pair_key(address, &subject)).await?;
+    }
     for key in accounts::login_keys(&mut tx, &account.id).await? {
         throttle::reset(&mut tx, &format!("login:{key}")).await?;
     }
