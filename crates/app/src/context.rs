@@ -9,6 +9,8 @@ pub struct Ctx {
     pub source: Option<String>,
     /// Request id, for requests.
     pub request_id: Option<String>,
+    /// The device cookie the request carried (a browser that signed in before), if any.
+    pub device: Option<String>,
 }
 
 impl Ctx {
@@ -18,6 +20,7 @@ impl Ctx {
             actor: "cli".to_owned(),
             source: None,
             request_id: None,
+            device: None,
         }
     }
 
@@ -27,6 +30,7 @@ impl Ctx {
             actor: "system".to_owned(),
             source: None,
             request_id: None,
+            device: None,
         }
     }
 }

@@ -369,7 +369,7 @@ backend_test! {
             ("KABINET_LOCKOUT_ADDRESS_MAX_WAIT_SECONDS", "0"),
         ]).await;
         let clock = app.clock.clone().unwrap();
-        register(&app, &smtp, EMAIL, "10.0.0.1").await;
+        let (_, account) = register(&app, &smtp, EMAIL, "10.0.0.1").await;
         // Spraying unknown logins from one address (behind a proxy with the person).
         let office = client_from("192.0.2.10");
         for i in 0..3 {
@@ -385,6 +385,21 @@ backend_test! {
         let res = post(&app, &office, "/api/v1/session", None, json!({ "login": "nobody9@example.ru", "password": "пароль наугад номер два" })).await;
         assert_eq!(res.status(), 429);
         assert!(res.headers().contains_key("retry-after"));
+        // A browser that signed in before (its device cookie) does not queue at all, while
+        // a new browser with the same right password would have to.
+        assert_eq!(sign_in(&app, &client_from("192.0.2.10"), EMAIL, PASSWORD).await, 429);
+        assert_eq!(sign_in(&app, &person, EMAIL, PASSWORD).await, 200, "the device cookie");
+        let forged = reqwest::Client::builder()
+            .default_headers({
+                let mut h = reqwest::header::HeaderMap::new();
+                h.insert("x-forwarded-for", "192.0.2.10".parse().unwrap());
+                let issued = clock.now().unix_timestamp();
+                h.insert("cookie", format!("kabinet_device={account}.{issued}.{}", "0".repeat(64)).parse().unwrap());
+                h
+            })
+            .build()
+            .unwrap();
+        assert_eq!(sign_in(&app, &forged, EMAIL, PASSWORD).await, 429, "a forged device cookie is not honoured");
         // Other addresses are not affected; after a minute the address's turn comes.
         assert_eq!(sign_in(&app, &client_from("198.51.100.7"), EMAIL, PASSWORD).await, 200);
         clock.advance(Duration::seconds(61));

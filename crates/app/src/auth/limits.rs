@@ -80,6 +80,43 @@ pub(crate) fn factor_key(kind: &str, account_id: &str) -> String {
     format!("{kind}:{account_id}")
 }
 
+/// How long a device cookie is honoured.
+pub const DEVICE_TTL: Duration = Duration::days(90);
+
+fn device_mac(app: &App, account_id: &str, issued: i64) -> String {
+    app.keys.index("device", &format!("{account_id}.{issued}"))
+}
+
+/// A device token for a browser that has just signed in to `account_id`:
+/// `<account>.<issued unix time>.<HMAC>` under the index key (its own label).
+pub fn device_token(app: &App, account_id: &str) -> Result<String, AppError> {
+    let issued = app.clock.now().unix_timestamp();
+    Ok(format!(
+        "{account_id}.{issued}.{}",
+        device_mac(app, account_id, issued)
+    ))
+}
+
+/// Whether the request carries a valid, unexpired device token of `account_id`.
+pub(crate) fn known_device(app: &App, ctx: &Ctx, account_id: &str) -> bool {
+    use subtle::ConstantTimeEq;
+    let Some(token) = ctx.device.as_deref() else {
+        return false;
+    };
+    let mut parts = token.rsplitn(3, '.');
+    let (Some(mac), Some(issued), Some(account)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return false;
+    };
+    let Ok(issued) = issued.parse::<i64>() else {
+        return false;
+    };
+    let now = app.clock.now().unix_timestamp();
+    let fresh = issued <= now && now - issued < DEVICE_TTL.whole_seconds();
+    let expected = device_mac(app, account_id, issued);
+    account == account_id && fresh && bool::from(expected.as_bytes().ct_eq(mac.as_bytes()))
+}
+
 /// Seconds left of a lock, if the counter is locked now.
 pub(crate) fn locked_for(counter: &Counter, now: OffsetDateTime) -> Option<u64> {
     let until = counter.locked_until?;

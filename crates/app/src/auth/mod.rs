@@ -17,6 +17,7 @@ mod unlock;
 
 pub use codes::CODE_TTL;
 pub use hasher::PasswordHasher;
+pub use limits::{DEVICE_TTL, device_token};
 pub(crate) use mfa::require_recent_password as require_recent_password_in;
 pub use mfa::{
     REAUTH_WINDOW, TotpEnrolment, code_factor_enabled, complete_sign_in, confirm_totp,

@@ -67,9 +67,14 @@ pub async fn sign_in(
         Some(a) => limits::account_key(&a.id),
         None => login_key.clone(),
     };
+    // A browser that signed in to this account before is spared the address's waiting
+    // and the lock of an address that failed against the account.
+    let known_device = account
+        .as_ref()
+        .is_some_and(|a| limits::known_device(app, ctx, &a.id));
     let pair = address.as_deref().map(|a| limits::pair_key(a, &subject));
     let mut locked = limits::retry_after(&mut conn, &subject, now).await?;
-    if let Some(key) = &pair {
+    if let Some(key) = pair.as_ref().filter(|_| !known_device) {
         locked = locked.max(limits::retry_after(&mut conn, key, now).await?);
     }
     drop(conn);
@@ -95,7 +100,7 @@ pub async fn sign_in(
     }
     // An address that failed too often waits for its turn (spraying is slowed; a
     // correct password still gets in).
-    if let Some(a) = &address {
+    if let Some(a) = address.as_ref().filter(|_| !known_device) {
         limits::wait_for_turn(app, a).await?;
     }
 

@@ -138,14 +138,19 @@ pub async fn sign_in(
     )
     .await?;
     let cookie = set_session_cookie(&visit.headers, &state, &out.token);
-    Ok((
+    let response = (
         [(header::SET_COOKIE, cookie)],
         Json(SignedInResponse {
-            account_id: out.account_id,
+            account_id: out.account_id.clone(),
             mfa_required: out.mfa_required,
         }),
     )
-        .into_response())
+        .into_response();
+    Ok(if out.mfa_required {
+        response
+    } else {
+        crate::session::with_device_cookie(response, &visit.headers, &state, &out.account_id)
+    })
 }
 
 /// The current session.

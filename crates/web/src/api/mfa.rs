@@ -40,14 +40,20 @@ pub async fn complete(
     )
     .await?;
     let cookie = set_session_cookie(&visit.headers, &state, &token);
-    Ok((
+    let response = (
         [(header::SET_COOKIE, cookie)],
         Json(SignedInResponse {
             account_id: pending.account.id.clone(),
             mfa_required: false,
         }),
     )
-        .into_response())
+        .into_response();
+    Ok(crate::session::with_device_cookie(
+        response,
+        &visit.headers,
+        &state,
+        &pending.account.id,
+    ))
 }
 
 /// `POST /api/v1/session/reauth`

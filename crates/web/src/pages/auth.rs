@@ -321,10 +321,20 @@ pub async fn login_submit(
                 } else {
                     "/security"
                 };
-                return see_other(
+                let response = see_other(
                     next,
                     Some(set_session_cookie(&visit.headers, &state, &out.token)),
                 );
+                return if out.mfa_required {
+                    response
+                } else {
+                    crate::session::with_device_cookie(
+                        response,
+                        &visit.headers,
+                        &state,
+                        &out.account_id,
+                    )
+                };
             }
             Err(e) => match form_errors(&state, e, "login") {
                 Ok(pair) => pair,

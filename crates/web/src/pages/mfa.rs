@@ -80,9 +80,15 @@ pub async fn login_mfa_submit(
         .await
         {
             Ok(token) => {
-                return see_other(
+                let response = see_other(
                     "/security",
                     Some(set_session_cookie(&visit.headers, &state, &token)),
+                );
+                return crate::session::with_device_cookie(
+                    response,
+                    &visit.headers,
+                    &state,
+                    &pending.account.id,
                 );
             }
             Err(e) => match form_errors(&state, e, "code") {
