@@ -156,6 +156,12 @@ async fn code_after(smtp: &MailServer, n: usize) -> String {
     panic!("no code arrived");
 }
 
+fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in page")) + marker.len();
+    html[start..].split('"').next().unwrap().to_owned()
+}
+
 async fn actions(app: &TestApp) -> Vec<String> {
     audit::latest(&app.app.store, 500)
         .await
@@ -204,6 +210,13 @@ backend_test! {
         let person = client_from("10.0.0.1");
         assert_eq!(sign_in(&app, &person, EMAIL, PASSWORD).await, 200);
         assert_eq!(post(&app, &person, "/api/v1/session/mfa", None, json!({ "code": right })).await.status(), 429);
+        // The page says the same, with the way out.
+        let page = person.get(app.url("/login/mfa")).send().await.unwrap().text().await.unwrap();
+        let csrf = hidden(&page, "csrf_token");
+        let res = person.post(app.url("/login/mfa")).form(&[("csrf_token", csrf.as_str()), ("code", right.as_str())]).send().await.unwrap();
+        assert_eq!(res.status(), 429);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Слишком много попыток ввода кода. Попробуйте через 15 мин. или войдите с кодом восстановления."), "{html}");
         // … but a recovery code still gets in.
         assert_eq!(post(&app, &person, "/api/v1/session/mfa", None, json!({ "code": recovery[0] })).await.status(), 200);
         // The holder was told.
