@@ -1,8 +1,8 @@
 //! `kabinet audit verify [--anchor FILE]` and `kabinet audit anchor [--out FILE]`
 //! (ADR 0002).
 //!
-//! Exit codes: 0 intact; 1 the database or the keys cannot be read; 2 the anchor file
-//! cannot be read; 3 the chain is broken or no longer holds the anchored entry; 4 the
+//! Exit codes: 0 intact; 1 the database cannot be read; 2 no usable encryption keys or
+//! an unreadable anchor file; 3 the chain is broken or no longer holds the anchored entry; 4 the
 //! anchor's signature does not match.
 
 use std::path::Path;
@@ -34,6 +34,24 @@ fn broken(seq: i64, reason: audit::Break, verified: i64) -> String {
     format!("AUDIT LOG BROKEN at entry {seq}: {why}. {verified} entries before it verified.")
 }
 
+/// The configured keys, never creating a key file (a new one could not check an
+/// anchor signed with the real keys).
+fn keys(settings: &Settings) -> Result<kabinet_app::crypto::Keyring, ExitCode> {
+    if settings.encryption_keys.is_none() {
+        let (path, _) = settings.key_file();
+        if !path.exists() {
+            return Err(fail(
+                format!(
+                    "no encryption keys: {} does not exist (anchors are signed with a key derived from them; use the server's keys)",
+                    path.display()
+                ),
+                2,
+            ));
+        }
+    }
+    settings.keyring().map_err(|e| fail(e, 2))
+}
+
 async fn connect(settings: &Settings) -> Result<Store, ExitCode> {
     Store::connect(settings.database_url(), &StoreOptions::default())
         .await
@@ -46,9 +64,9 @@ pub async fn verify(settings: Arc<Settings>, anchor: Option<&Path>) -> ExitCode 
     let anchor = match anchor {
         None => None,
         Some(path) => {
-            let keys = match settings.keyring() {
+            let keys = match keys(&settings) {
                 Ok(k) => k,
-                Err(e) => return fail(e, 1),
+                Err(code) => return code,
             };
             let text = match std::fs::read_to_string(path) {
                 Ok(t) => t,
@@ -114,9 +132,9 @@ pub async fn verify(settings: Arc<Settings>, anchor: Option<&Path>) -> ExitCode 
 
 /// `kabinet audit anchor [--out FILE]`: refuses a broken chain (exit 3).
 pub async fn anchor(settings: Arc<Settings>, out: Option<&Path>) -> ExitCode {
-    let keys = match settings.keyring() {
+    let keys = match keys(&settings) {
         Ok(k) => k,
-        Err(e) => return fail(e, 1),
+        Err(code) => return code,
     };
     let store = match connect(&settings).await {
         Ok(s) => s,
