@@ -145,6 +145,7 @@ change-request-snils-taken = Новый СНИЛС уже указан в дру
 file-empty = Выберите файл
 file-too-big = Файл больше 10 МБ — уменьшите его или отсканируйте с меньшим разрешением
 file-type = Подходят только файлы PDF, JPEG и PNG
+file-owner-quota = Все ваши загруженные файлы вместе могут занимать не больше { $limit } МБ — этот файл уже не поместится
 notice-identity-requested-subject = Заявка на подтверждение личности принята
 notice-identity-requested-message = Мы получили вашу заявку на подтверждение личности. Сотрудник рассмотрит её и свяжется с вами.
 notice-identity-refused-subject = Личность не подтверждена

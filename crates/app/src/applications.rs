@@ -962,7 +962,24 @@ pub async fn attach(
         Some(t) if types.contains(&t) => {}
         _ => return Err(AppError::UnsupportedType("application-file-type")),
     }
-    let stored = files::store(app, &mut tx, &who.account.id, "application", upload, "file").await?;
+    // The limits per application (issue 15 F10), counted with the row locked.
+    let limits = &app.settings.files;
+    let (count, bytes) = store::lock_attachments(&mut tx, id).await?;
+    if count >= i64::from(limits.max_per_application) {
+        return Err(AppError::Validation(vec![
+            FieldError::new("file", "application-files-too-many")
+                .with("limit", limits.max_per_application),
+        ]));
+    }
+    let adding = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
+    if bytes.saturating_add(adding) > files::mib(limits.max_total_mb_per_application) {
+        return Err(AppError::Validation(vec![
+            FieldError::new("file", "application-files-too-big")
+                .with("limit", limits.max_total_mb_per_application),
+        ]));
+    }
+    let stored =
+        files::store_own(app, &mut tx, &who.account.id, "application", upload, "file").await?;
     let result = async {
         store::add_file(&mut tx, id, &stored.record.id, kind, false, now).await?;
         audit_event(
@@ -1344,6 +1361,8 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "application-no-attachments",
     "application-file-too-large",
     "application-file-type",
+    "application-files-too-many",
+    "application-files-too-big",
     "application-status-unknown",
     "application-result-missing",
     "application-result-not-now",

@@ -271,6 +271,20 @@ impl Keyring {
         stored.split_once(':').map(|(id, _)| id) != Some(self.current_id())
     }
 
+    /// A MAC under a key of its own for one purpose, derived from the index key as
+    /// HMAC-SHA256(index key, `0x00 derive 0x00` ‖ `label`) — never the index key
+    /// itself. Lookup inputs are `kind:value` and never start with `0x00`, so a
+    /// derived key is never a lookup hash stored in the database. Like the index key
+    /// it does not change when the encryption keys rotate.
+    pub fn derived_mac(&self, label: &str) -> Hmac<Sha256> {
+        let mut mac = self.index.clone();
+        mac.update(b"\0derive\0");
+        mac.update(label.as_bytes());
+        let key = mac.finalize().into_bytes();
+        // HMAC takes a key of any length; 32 bytes never fails.
+        <Hmac<Sha256> as KeyInit>::new_from_slice(&key).unwrap_or_else(|_| self.index.clone())
+    }
+
     /// The lookup hash of an identifier: hex HMAC-SHA256 of `kind:value`.
     pub fn index(&self, kind: &str, value: &str) -> String {
         let mut mac = self.index.clone();

@@ -13,6 +13,9 @@ pub struct FieldError {
     pub field: String,
     /// Message key in `locales/` (rendered in Russian by the web layer).
     pub key: &'static str,
+    /// Values for the message's variables (a limit it names), usually none.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub args: Vec<(&'static str, String)>,
 }
 
 impl FieldError {
@@ -21,7 +24,24 @@ impl FieldError {
         FieldError {
             field: field.into(),
             key,
+            args: Vec::new(),
         }
+    }
+
+    /// The same error with a value for one of its message's variables.
+    #[must_use]
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> FieldError {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    /// The message in the catalog's language.
+    pub fn message(&self, i18n: &crate::i18n::I18n) -> String {
+        if self.args.is_empty() {
+            return i18n.t(self.key);
+        }
+        let args: Vec<(&str, &str)> = self.args.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        i18n.t_with(self.key, &args)
     }
 }
 

@@ -90,6 +90,34 @@ pub async fn commit_or_discard(
     }
 }
 
+/// Bytes in `mb` MiB.
+pub fn mib(mb: u64) -> i64 {
+    i64::try_from(mb.saturating_mul(1024 * 1024)).unwrap_or(i64::MAX)
+}
+
+/// [`store`] for an upload by the account that will own it: refused on `field`, with
+/// nothing written, when it would take the account's uploads past
+/// `files.max_total_mb_per_owner`. Checked after taking the owner's upload lock in the
+/// caller's transaction, so two parallel uploads cannot both pass.
+pub async fn store_own(
+    app: &App,
+    conn: &mut Conn,
+    account_id: &str,
+    purpose: &str,
+    upload: &Upload,
+    field: &str,
+) -> Result<Stored, AppError> {
+    let limit = app.settings.files.max_total_mb_per_owner;
+    let used = requests::lock_owner_usage(conn, account_id).await?;
+    let adding = i64::try_from(upload.bytes.len()).unwrap_or(i64::MAX);
+    if used.saturating_add(adding) > mib(limit) {
+        return Err(AppError::Validation(vec![
+            FieldError::new(field, "file-owner-quota").with("limit", limit),
+        ]));
+    }
+    store(app, conn, account_id, purpose, upload, field).await
+}
+
 /// Seals and writes an upload and records it in the caller's transaction.
 pub async fn store(
     app: &App,

@@ -54,7 +54,9 @@ pub async fn request_confirmation(
         return Err(AppError::Conflict("identity-request-pending"));
     }
     let stored = match scan {
-        Some(s) => Some(files::store(app, &mut tx, &who.account.id, "identity", s, "scan").await?),
+        Some(s) => {
+            Some(files::store_own(app, &mut tx, &who.account.id, "identity", s, "scan").await?)
+        }
         None => None,
     };
     let id = uuid::Uuid::now_v7().to_string();
@@ -330,7 +332,7 @@ pub async fn request_change(
         .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    let stored = files::store(
+    let stored = files::store_own(
         app,
         &mut tx,
         &who.account.id,

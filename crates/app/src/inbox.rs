@@ -214,36 +214,9 @@ pub async fn unsubscribe(app: &App, ctx: &Ctx, token: &str) -> Result<Category, 
     Ok(category)
 }
 
-/// Whether a webhook address is acceptable: `https://` to a public host name or
-/// address (plain `http://` and loopback or private addresses only when
-/// `notify.webhook_allow_insecure` is set). The field error key otherwise.
+/// Whether a webhook address is acceptable (see [`crate::notify::webhook::check_url`]).
 pub fn check_webhook_url(url: &str, allow_insecure: bool) -> Result<reqwest::Url, &'static str> {
-    let parsed = reqwest::Url::parse(url.trim()).map_err(|_| "notify-webhook-url")?;
-    let scheme_ok = parsed.scheme() == "https" || (allow_insecure && parsed.scheme() == "http");
-    if !scheme_ok || parsed.host_str().is_none() || !parsed.username().is_empty() {
-        return Err("notify-webhook-url");
-    }
-    if !allow_insecure {
-        let host = parsed
-            .host_str()
-            .unwrap_or_default()
-            .trim_matches(['[', ']']);
-        let private = match host.parse::<std::net::IpAddr>() {
-            Ok(std::net::IpAddr::V4(ip)) => {
-                ip.is_loopback() || ip.is_private() || ip.is_link_local() || ip.is_unspecified()
-            }
-            Ok(std::net::IpAddr::V6(ip)) => {
-                ip.is_loopback() || ip.is_unspecified() || (ip.segments()[0] & 0xfe00) == 0xfc00
-            }
-            Err(_) => {
-                host == "localhost" || host.ends_with(".localhost") || host.ends_with(".local")
-            }
-        };
-        if private {
-            return Err("notify-webhook-private");
-        }
-    }
-    Ok(parsed)
+    crate::notify::webhook::check_url(url, allow_insecure)
 }
 
 /// Sets the person's webhook; answers the new signing secret (shown once).

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod applications;
+pub mod audit_anchor;
 pub mod auth;
 pub mod backoffice;
 pub mod blobs;

@@ -968,7 +968,7 @@ pub async fn add_document(
     let role = member_role(&mut tx, who, id).await?;
     require(role, OrgAction::ManageData)?;
     let org = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
-    let stored = crate::files::store(
+    let stored = crate::files::store_own(
         app,
         &mut tx,
         &who.account.id,

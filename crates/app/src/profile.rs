@@ -357,6 +357,7 @@ pub const MESSAGE_KEYS: &[&str] = &[
     "file-empty",
     "file-too-big",
     "file-type",
+    "file-owner-quota",
     "contact-already-yours",
     "contact-taken",
     "contact-last",

@@ -125,6 +125,21 @@ pub struct Settings {
     /// Allow webhooks over plain `http://` and to loopback or private addresses
     /// (`notify.webhook_allow_insecure`; development and tests only).
     pub webhook_allow_insecure: bool,
+    /// Limits on uploaded files (`files.*`).
+    pub files: FileLimits,
+}
+
+/// `files.*`: how much a person may upload (issue 15 F10).
+#[derive(Clone, Debug)]
+pub struct FileLimits {
+    /// Files the applicant may attach to one application (`files.max_per_application`).
+    pub max_per_application: u32,
+    /// Their total size in MiB (`files.max_total_mb_per_application`).
+    pub max_total_mb_per_application: u64,
+    /// The total size in MiB of everything one account has uploaded — attachments,
+    /// passport scans, support and organisation documents
+    /// (`files.max_total_mb_per_owner`).
+    pub max_total_mb_per_owner: u64,
 }
 
 /// `password.*`
@@ -212,6 +227,7 @@ impl fmt::Debug for Settings {
             )
             .field("retention_days", &self.retention_days)
             .field("webhook_allow_insecure", &self.webhook_allow_insecure)
+            .field("files", &self.files)
             .finish()
     }
 }
@@ -294,6 +310,9 @@ pub const KEYS: &[&str] = &[
     "registry_url",
     "privacy.retention_days",
     "notify.webhook_allow_insecure",
+    "files.max_per_application",
+    "files.max_total_mb_per_application",
+    "files.max_total_mb_per_owner",
 ];
 
 /// The name of the environment variable for a key.
@@ -572,6 +591,20 @@ impl Settings {
             webhook_allow_insecure: src
                 .get("notify.webhook_allow_insecure", parse_bool)?
                 .unwrap_or(false),
+            files: FileLimits {
+                max_per_application: src
+                    .get("files.max_per_application", parse_number(1, 1000))?
+                    .unwrap_or(20),
+                max_total_mb_per_application: src
+                    .get(
+                        "files.max_total_mb_per_application",
+                        parse_number(1, 100_000),
+                    )?
+                    .unwrap_or(100),
+                max_total_mb_per_owner: src
+                    .get("files.max_total_mb_per_owner", parse_number(1, 1_000_000))?
+                    .unwrap_or(500),
+            },
             data_dir,
         })
     }

@@ -148,7 +148,7 @@ pub async fn create(
     let author = who.map_or_else(|| "visitor".to_owned(), SignedIn::actor);
     let stored = match (file, who) {
         (Some(f), Some(w)) => {
-            Some(files::store(app, &mut tx, &w.account.id, "support", f, "file").await?)
+            Some(files::store_own(app, &mut tx, &w.account.id, "support", f, "file").await?)
         }
         _ => None,
     };
@@ -355,6 +355,10 @@ async fn add_message(
         .clone()
         .unwrap_or_else(|| who.account.id.clone());
     let stored = match file {
+        // The person's own upload counts against their total; staff's reply does not.
+        Some(f) if owner == who.account.id => {
+            Some(files::store_own(app, &mut tx, &owner, "support", f, "file").await?)
+        }
         Some(f) => Some(files::store(app, &mut tx, &owner, "support", f, "file").await?),
         None => None,
     };

@@ -1,8 +1,10 @@
 //! The command line.
 //!
 //! Exit codes: 0 success; 1 failure at run time (database unreachable, delivery setup);
-//! 2 bad configuration or usage; 3 `audit verify` found the chain broken, or
-//! `applications verify-parts` found an application's view differing from the tables.
+//! 2 bad configuration or usage (or an unreadable anchor file); 3 `audit verify` found
+//! the chain broken or shorter than its anchor, or `applications verify-parts` found an
+//! application's view differing from the tables; 4 an audit anchor's signature does not
+//! match.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -12,7 +14,7 @@ use clap::{Args, Parser, Subcommand};
 use kabinet_app::notify::Worker;
 use kabinet_app::ops::{self, TestTarget};
 use kabinet_app::{AppError, Ctx, Settings, SystemClock};
-use kabinet_store::{Store, StoreOptions, audit, migrate};
+use kabinet_store::{Store, StoreOptions, migrate};
 
 use crate::server::{self, StartError};
 
@@ -151,7 +153,21 @@ enum KeysCommand {
 #[derive(Debug, Subcommand)]
 enum AuditCommand {
     /// Walk the hash chain and report the first broken entry (exit code 3 if any).
-    Verify,
+    Verify {
+        /// Also check that the chain still holds the entry of this anchor (written by
+        /// `audit anchor`) with the same hash, and at least as many entries (exit code
+        /// 3 if not, 4 if the anchor's signature does not match).
+        #[arg(long)]
+        anchor: Option<PathBuf>,
+    },
+    /// Print a signed checkpoint of the chain (entries, the newest entry's number and
+    /// hash, the time) as one line, or write it to a file; keep it outside the
+    /// database.
+    Anchor {
+        /// Write the anchor to this file instead of printing it.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -261,8 +277,11 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
             }
         }
         Command::Audit {
-            command: AuditCommand::Verify,
-        } => audit_verify(settings).await,
+            command: AuditCommand::Verify { anchor },
+        } => crate::audit_cmd::verify(settings, anchor.as_deref()).await,
+        Command::Audit {
+            command: AuditCommand::Anchor { out },
+        } => crate::audit_cmd::anchor(settings, out.as_deref()).await,
         Command::Notify {
             command: NotifyCommand::Test(args),
         } => {
@@ -585,44 +604,6 @@ async fn worker(settings: Arc<Settings>) -> ExitCode {
     let _ = task.await;
     app.store.close().await;
     ExitCode::SUCCESS
-}
-
-async fn audit_verify(settings: Arc<Settings>) -> ExitCode {
-    let store = match Store::connect(settings.database_url(), &StoreOptions::default()).await {
-        Ok(s) => s,
-        Err(e) => return fail(e, 1),
-    };
-    match audit::verify(&store).await {
-        Ok(v) => match v.first_break {
-            None => {
-                println!("Audit log intact: {} entries verified.", v.verified);
-                ExitCode::SUCCESS
-            }
-            Some((seq, reason)) => {
-                let why = match reason {
-                    audit::Break::Gap { expected } => {
-                        format!("entry {expected} is missing (found {seq} in its place)")
-                    }
-                    audit::Break::PrevHash => {
-                        "it does not point at the previous entry's hash".to_owned()
-                    }
-                    audit::Break::Hash => {
-                        "its content does not match its hash (it was edited)".to_owned()
-                    }
-                    audit::Break::Head { head_seq } => format!(
-                        "the chain ends at {} but the head records {head_seq} (entries were removed from the end)",
-                        seq - 1
-                    ),
-                };
-                println!(
-                    "AUDIT LOG BROKEN at entry {seq}: {why}. {} entries before it verified.",
-                    v.verified
-                );
-                ExitCode::from(3)
-            }
-        },
-        Err(e) => fail(e, 1),
-    }
 }
 
 /// The process's peak resident memory in MiB (`VmHWM`), where the system tells it.

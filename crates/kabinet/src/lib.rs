@@ -2,6 +2,7 @@
 //! command line. `kabinet-testkit` starts the same server in process.
 #![forbid(unsafe_code)]
 
+mod audit_cmd;
 pub mod cli;
 pub mod logging;
 pub mod server;

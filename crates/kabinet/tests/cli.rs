@@ -1,5 +1,6 @@
 //! The `kabinet` binary as an operator uses it: start-up failures with clear messages
-//! and exit codes, migrations, `audit verify` catching tampering, serve and SIGTERM.
+//! and exit codes, migrations, `audit verify` catching tampering (with and without an
+//! anchor), serve and SIGTERM.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use std::io::{BufRead, BufReader};
@@ -173,6 +174,155 @@ fn migrate_and_verify(backend: TestBackend) {
         "{}",
         stdout(&out)
     );
+}
+
+/// Cuts the newest audit entries off and moves the head back to what is left: a
+/// sound, shorter chain.
+fn cut_tail(url: &str, keep: i64) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        let store = kabinet_store::Store::connect(url, &Default::default())
+            .await
+            .unwrap();
+        let drop_trigger = match store.backend() {
+            kabinet_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_delete",
+            kabinet_store::Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
+        };
+        sqlx::query(drop_trigger)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        sqlx::query("DELETE FROM audit_log WHERE seq > $1")
+            .bind(keep)
+            .execute(store.pool())
+            .await
+            .unwrap();
+        sqlx::query(
+            "UPDATE audit_head SET seq = $1, hash = (SELECT hash FROM audit_log WHERE seq = $1) WHERE id = 1",
+        )
+        .bind(keep)
+        .execute(store.pool())
+        .await
+        .unwrap();
+        store.close().await;
+    });
+}
+
+/// `audit anchor` and `audit verify --anchor` (issue 15 F11): appending after an
+/// anchor is fine; a cut tail that plain `verify` cannot see is caught; an altered
+/// anchor is refused on its own.
+fn anchor_and_verify(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, _db) = database_url(&backend, dir.path());
+    let data = dir.path().display().to_string();
+    let env = [
+        ("KABINET_DATABASE_URL", url.as_str()),
+        ("KABINET_DATA_DIR", data.as_str()),
+    ];
+    let notify = |n: usize| {
+        for _ in 0..n {
+            let out = kabinet(
+                dir.path(),
+                &env,
+                &["notify", "test", "--email", "a@example.ru"],
+            );
+            assert!(out.status.success(), "{}", stderr(&out));
+        }
+    };
+    let out = kabinet(dir.path(), &env, &["migrate"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    notify(3);
+    let out = kabinet(dir.path(), &env, &["audit", "anchor", "--out", "a.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stdout(&out).contains("3 entries, newest 3"),
+        "{}",
+        stdout(&out)
+    );
+    // Printed: one line of JSON.
+    let out = kabinet(dir.path(), &env, &["audit", "anchor"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let line: serde_json::Value = serde_json::from_str(stdout(&out).trim()).unwrap();
+    assert_eq!(line["entries"], 3);
+    assert_eq!(line["seq"], 3);
+    assert_eq!(line["hash"].as_str().unwrap().len(), 64);
+    assert_eq!(line["signature"].as_str().unwrap().len(), 64);
+
+    notify(1);
+    let out = kabinet(dir.path(), &env, &["audit", "verify", "--anchor", "a.json"]);
+    assert!(out.status.success(), "{}{}", stdout(&out), stderr(&out));
+    assert!(
+        stdout(&out).contains("4 entries verified; it still holds entry 3"),
+        "{}",
+        stdout(&out)
+    );
+    let out = kabinet(dir.path(), &env, &["audit", "anchor", "--out", "b.json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    notify(2);
+
+    // The tail (entries 4–6) cut and the head moved back: plain verify sees nothing…
+    cut_tail(&url, 3);
+    let out = kabinet(dir.path(), &env, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+    assert!(stdout(&out).contains("Audit log intact: 3 entries verified."));
+    // …the anchor taken at 4 entries does.
+    let out = kabinet(dir.path(), &env, &["audit", "verify", "--anchor", "b.json"]);
+    assert_eq!(out.status.code(), Some(3), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("AUDIT LOG SHORTER THAN ITS ANCHOR")
+            && stdout(&out).contains("recorded 4 entries ending with entry 4, the log holds 3"),
+        "{}",
+        stdout(&out)
+    );
+    // The older anchor still holds.
+    let out = kabinet(dir.path(), &env, &["audit", "verify", "--anchor", "a.json"]);
+    assert!(out.status.success(), "{}", stdout(&out));
+
+    // An anchor moved back to fit the cut log is refused by its signature.
+    let b = std::fs::read_to_string(dir.path().join("b.json")).unwrap();
+    let forged = b
+        .replace("\"entries\":4", "\"entries\":3")
+        .replace("\"seq\":4", "\"seq\":3");
+    assert_ne!(forged, b);
+    std::fs::write(dir.path().join("forged.json"), forged).unwrap();
+    let out = kabinet(
+        dir.path(),
+        &env,
+        &["audit", "verify", "--anchor", "forged.json"],
+    );
+    assert_eq!(out.status.code(), Some(4), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("AUDIT ANCHOR REJECTED") && stdout(&out).contains("signature"),
+        "{}",
+        stdout(&out)
+    );
+    std::fs::write(dir.path().join("junk.json"), "not an anchor").unwrap();
+    let out = kabinet(
+        dir.path(),
+        &env,
+        &["audit", "verify", "--anchor", "junk.json"],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("not an audit anchor"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn audit_anchor_catches_a_cut_tail_sqlite() {
+    anchor_and_verify(TestBackend::Sqlite);
+}
+
+#[test]
+fn audit_anchor_catches_a_cut_tail_postgres() {
+    if let Some(pg) = TestBackend::postgres() {
+        anchor_and_verify(pg);
+    }
 }
 
 /// `applications verify-parts`: the view kept in each application's row (ADR 0008) is

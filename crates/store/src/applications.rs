@@ -765,6 +765,30 @@ pub async fn files(
         .collect()
 }
 
+/// Locks an application's row for the rest of the transaction (PostgreSQL; SQLite's
+/// write transaction is serial already) and answers how many files its applicant has
+/// attached and their total bytes (result documents by staff excepted), so that two
+/// parallel uploads cannot both pass a limit checked against them.
+pub async fn lock_attachments(
+    conn: &mut Conn,
+    application_id: &str,
+) -> Result<(i64, i64), StoreError> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT id FROM applications WHERE id = $1 FOR UPDATE")
+            .bind(application_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    }
+    let r = sqlx::query(
+        "SELECT COUNT(*), CAST(COALESCE(SUM(f.size), 0) AS BIGINT) FROM application_files a \
+         JOIN files f ON f.id = a.file_id WHERE a.application_id = $1 AND a.by_staff = 0",
+    )
+    .bind(application_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((r.try_get(0)?, r.try_get(1)?))
+}
+
 /// The application a file belongs to, if any.
 pub async fn application_of_file(
     conn: &mut Conn,

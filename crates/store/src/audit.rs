@@ -168,6 +168,26 @@ pub async fn latest(store: &Store, limit: i64) -> Result<Vec<Entry>, StoreError>
     rows.iter().map(entry_from_row).collect()
 }
 
+/// How many entries the log holds and its newest entry (`None` when empty).
+pub async fn tail(store: &Store) -> Result<(i64, Option<Entry>), StoreError> {
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_log")
+        .fetch_one(store.pool())
+        .await?;
+    let newest = sqlx::query(select_entries!("ORDER BY seq DESC LIMIT 1"))
+        .fetch_optional(store.pool())
+        .await?;
+    Ok((count, newest.as_ref().map(entry_from_row).transpose()?))
+}
+
+/// The entry at a sequence number, if there is one.
+pub async fn entry(store: &Store, seq: i64) -> Result<Option<Entry>, StoreError> {
+    let row = sqlx::query(select_entries!("WHERE seq = $1"))
+        .bind(seq)
+        .fetch_optional(store.pool())
+        .await?;
+    row.as_ref().map(entry_from_row).transpose()
+}
+
 /// What an auditor looks for (AUD-2); every part is optional.
 #[derive(Clone, Debug, Default)]
 pub struct Search {

@@ -31,6 +31,28 @@ pub struct FileRecord {
     pub data_key: Option<String>,
 }
 
+/// Serialises the uploads of one account for the rest of the transaction (PostgreSQL:
+/// a transaction-scoped advisory lock, which nothing else takes; SQLite's write
+/// transaction is serial already) and answers how many bytes it has uploaded, result
+/// documents attached by staff excepted — so two parallel uploads cannot both pass a
+/// limit checked against it.
+pub async fn lock_owner_usage(conn: &mut Conn, account_id: &str) -> Result<i64, StoreError> {
+    if conn.backend_name() == "PostgreSQL" {
+        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('kabinet.files:' || $1))::TEXT")
+            .bind(account_id)
+            .fetch_one(&mut *conn)
+            .await?;
+    }
+    let bytes: i64 = sqlx::query_scalar(
+        "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files \
+         WHERE account_id = $1 AND purpose <> 'result'",
+    )
+    .bind(account_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok(bytes)
+}
+
 /// Records a file.
 pub async fn insert_file(conn: &mut Conn, f: &FileRecord) -> Result<(), StoreError> {
     sqlx::query(

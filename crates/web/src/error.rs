@@ -178,7 +178,10 @@ impl WebError {
                     .iter()
                     .map(|f| ProblemField {
                         field: f.field.clone(),
-                        message: t(f.key),
+                        message: match &state {
+                            Some(s) => f.message(&s.i18n),
+                            None => f.key.to_owned(),
+                        },
                     })
                     .collect(),
             ),

@@ -272,16 +272,21 @@ pub fn sign_webhook(secret: &str, timestamp: i64, body: &str) -> String {
     format!("sha256={}", hex::encode(mac.finalize().into_bytes()))
 }
 
-/// Posts a signed webhook body; 2xx is delivered, other 4xx (but 408 and 429) will
-/// not get better, everything else is retried.
+/// Posts a signed webhook body; 2xx is delivered; an address that is not public
+/// (see [`super::webhook`]), a redirect (never followed) and other 4xx (but 408 and
+/// 429) will not get better; everything else is retried.
 pub async fn post_webhook(
     client: &reqwest::Client,
+    allow_private: bool,
     url: &str,
     event: Uuid,
     secret: &str,
     timestamp: i64,
     body: &str,
 ) -> Result<(), DeliveryError> {
+    if !allow_private && let Err(refused) = super::webhook::check_target(url) {
+        return Err(DeliveryError::Permanent(format!("webhook {refused}")));
+    }
     let res = client
         .post(url)
         .header("content-type", "application/json")
@@ -291,10 +296,20 @@ pub async fn post_webhook(
         .body(body.to_owned())
         .send()
         .await
-        .map_err(|e| DeliveryError::Transient(format!("webhook: {e}")))?;
+        .map_err(|e| {
+            if super::webhook::is_refusal(&e) {
+                DeliveryError::Permanent(format!("webhook {}", super::webhook::REFUSED))
+            } else {
+                DeliveryError::Transient(format!("webhook: {e}"))
+            }
+        })?;
     let status = res.status();
     if status.is_success() {
         Ok(())
+    } else if status.is_redirection() {
+        Err(DeliveryError::Permanent(format!(
+            "webhook answered {status}; redirects are not followed"
+        )))
     } else if status.is_client_error() && status.as_u16() != 408 && status.as_u16() != 429 {
         Err(DeliveryError::Permanent(format!(
             "webhook answered {status}"

@@ -4,6 +4,7 @@
 //! [`Worker`] delivers them after commit, retrying with exponential back-off.
 
 mod channels;
+pub mod webhook;
 mod worker;
 
 pub use channels::{DeliveryError, Mailer, SmsGateway, sign_webhook};

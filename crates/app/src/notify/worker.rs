@@ -36,7 +36,7 @@ pub struct Worker {
     app: App,
     mailer: Mailer,
     sms: SmsGateway,
-    http: reqwest::Client,
+    http: Option<reqwest::Client>,
     id: String,
     lease: Duration,
 }
@@ -45,12 +45,23 @@ impl Worker {
     /// A worker with the given channels.
     pub fn new(app: App, mailer: Mailer, sms: SmsGateway) -> Worker {
         let id = format!("worker-{}-{}", std::process::id(), Uuid::now_v7().simple());
-        // Webhooks: no redirects (a redirect could point anywhere), a short timeout.
-        let http = reqwest::Client::builder()
+        // Webhooks: no redirects (a redirect could point anywhere), a short timeout, no
+        // proxy (it would resolve names itself), and — unless the operator allows
+        // private addresses — only names whose every address is public, connected to
+        // exactly the addresses checked (issue 15 F8).
+        let builder = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10))
+            .timeout(std::time::Duration::from_secs(10));
+        let builder = if app.settings.webhook_allow_insecure {
+            builder
+        } else {
+            builder.no_proxy().dns_resolver(super::webhook::PublicOnly)
+        };
+        // Never a default client instead (it would follow redirects anywhere).
+        let http = builder
             .build()
-            .unwrap_or_default();
+            .inspect_err(|e| tracing::error!(error = %e, "the webhook client cannot be built"))
+            .ok();
         Worker {
             app,
             mailer,
@@ -155,7 +166,13 @@ impl Worker {
             .open(&format!("webhooks:{account_id}"), &sealed)
             .map_err(|e| DeliveryError::Permanent(e.to_string()))?;
         let timestamp = self.app.clock.now().unix_timestamp();
-        super::channels::post_webhook(&self.http, &url, id, &secret, timestamp, body).await
+        let Some(http) = &self.http else {
+            return Err(DeliveryError::Transient(
+                "the webhook client could not be built".into(),
+            ));
+        };
+        let allow_private = self.app.settings.webhook_allow_insecure;
+        super::channels::post_webhook(http, allow_private, &url, id, &secret, timestamp, body).await
     }
 
     /// Delivers until `shutdown` turns true; the event in hand is always finished first.

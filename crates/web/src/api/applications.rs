@@ -436,7 +436,8 @@ pub struct Attachment {
         (status = 404, description = "Not yours or no such application", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Not a draft nor waiting for a clarification", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "Too large (stopped reading at the limit)", body = Problem, content_type = "application/problem+json"),
-        (status = 415, description = "Not an allowed type by content", body = Problem, content_type = "application/problem+json")
+        (status = 415, description = "Not an allowed type by content", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "An unknown document kind, or over a limit on files (per application: count, total size; per account: total size), named in the field error on `file`", body = Problem, content_type = "application/problem+json")
     ))]
 pub async fn attach(
     State(state): State<AppState>,

@@ -493,6 +493,21 @@ pub async fn documents_upload(
             )
             .await
         }
+        // A limit on the files (issue 15 F10) is shown at the form it came from.
+        Err(AppError::Validation(mut fields)) => {
+            for f in fields.iter_mut().filter(|f| f.field == "file") {
+                f.field.clone_from(&field);
+            }
+            let errors = Errors::from_fields(&state.i18n, &fields);
+            documents_page(
+                &state,
+                &visit,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                errors,
+            )
+            .await
+        }
         Err(e) => match form_errors(&state, e, &field) {
             Ok((status, errors)) => documents_page(&state, &visit, &id, status, errors).await,
             Err(e) => e.page_response(),

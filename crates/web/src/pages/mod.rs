@@ -106,7 +106,7 @@ impl Errors {
                 .map(|f| PageError {
                     // Form fields are named with `_` where the API nests with `.`.
                     field: f.field.replace('.', "_"),
-                    message: i18n.t(f.key),
+                    message: f.message(i18n),
                 })
                 .collect(),
         }
