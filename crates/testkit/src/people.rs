@@ -253,3 +253,17 @@ pub async fn staff_user(app: &TestApp, email: &str, role: &str) -> User {
         org: None,
     }
 }
+
+/// The value of a hidden form field in a page (`name="…" value="…"`).
+pub fn hidden(html: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no {name} in page"))
+        + marker.len();
+    html[start..]
+        .split('"')
+        .next()
+        .unwrap_or_default()
+        .to_owned()
+}

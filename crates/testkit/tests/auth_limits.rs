@@ -156,11 +156,7 @@ async fn code_after(smtp: &MailServer, n: usize) -> String {
     panic!("no code arrived");
 }
 
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html.find(&marker).unwrap_or_else(|| panic!("no {name} in page")) + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
+use kabinet_testkit::people::hidden;
 
 async fn actions(app: &TestApp) -> Vec<String> {
     audit::latest(&app.app.store, 500)

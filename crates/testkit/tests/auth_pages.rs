@@ -6,14 +6,7 @@ use std::time::Duration;
 
 use kabinet_testkit::{MailServer, TestApp, TestOptions, backend_test};
 
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in page"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
+use kabinet_testkit::people::hidden;
 
 backend_test! {
     async fn register_and_sign_in_through_the_pages(backend) {

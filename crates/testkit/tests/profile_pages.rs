@@ -11,14 +11,7 @@ use serde_json::{Value, json};
 
 const PASSWORD: &str = "тихая лодка плывёт";
 
-fn hidden(html: &str, name: &str) -> String {
-    let marker = format!("name=\"{name}\" value=\"");
-    let start = html
-        .find(&marker)
-        .unwrap_or_else(|| panic!("no {name} in page"))
-        + marker.len();
-    html[start..].split('"').next().unwrap().to_owned()
-}
+use kabinet_testkit::people::hidden;
 
 async fn signed_in(backend: TestBackend, smtp: &MailServer) -> (TestApp, String) {
     let app = TestApp::spawn_with(
