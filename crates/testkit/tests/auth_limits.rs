@@ -20,11 +20,24 @@ const EMAIL: &str = "limits@example.ru";
 async fn spawn(backend: TestBackend, smtp: &MailServer, extra: &[(&str, &str)]) -> TestApp {
     let mut env = vec![
         ("KABINET_SMTP_URL".to_owned(), smtp.url()),
-        ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".to_owned(), "1024".to_owned()),
-        ("KABINET_PASSWORD_ARGON2_ITERATIONS".to_owned(), "1".to_owned()),
-        ("KABINET_TRUST_FORWARDED_HEADERS".to_owned(), "true".to_owned()),
+        (
+            "KABINET_PASSWORD_ARGON2_MEMORY_KIB".to_owned(),
+            "1024".to_owned(),
+        ),
+        (
+            "KABINET_PASSWORD_ARGON2_ITERATIONS".to_owned(),
+            "1".to_owned(),
+        ),
+        (
+            "KABINET_TRUST_FORWARDED_HEADERS".to_owned(),
+            "true".to_owned(),
+        ),
     ];
-    env.extend(extra.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+    env.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     TestApp::spawn_with(
         backend,
         TestOptions {
@@ -311,7 +324,7 @@ backend_test! {
         for a in ["auth.reauth_failed", "auth.password_change_failed", "auth.login_locked", "auth.session_ended"] {
             assert!(acts.contains(&a.to_owned()), "{a} in {acts:?}");
         }
-        let counter = throttle::get(&mut *app.app.store.acquire().await.unwrap(), &format!("account:{account}")).await.unwrap();
+        let counter = throttle::get(&mut app.app.store.acquire().await.unwrap(), &format!("account:{account}")).await.unwrap();
         assert!(counter.locked_until.is_some());
 
         // A second session that was open is refused without a password check, and ends.
@@ -388,7 +401,7 @@ backend_test! {
         // is not refused (today's first turn is free) …
         let person = client_from("192.0.2.10");
         assert_eq!(sign_in(&app, &person, EMAIL, PASSWORD).await, 200);
-        let turn = throttle::get(&mut *app.app.store.acquire().await.unwrap(), "source:192.0.2.10").await.unwrap();
+        let turn = throttle::get(&mut app.app.store.acquire().await.unwrap(), "source:192.0.2.10").await.unwrap();
         assert!(turn.locked_until.is_some(), "the next turn is reserved");
         // … while the sprayer, queueing beyond the longest wait, is told to come back.
         let res = post(&app, &office, "/api/v1/session", None, json!({ "login": "nobody9@example.ru", "password": "пароль наугад номер два" })).await;

@@ -173,20 +173,30 @@ pub(crate) async fn fail(
     Ok((counter, lock))
 }
 
+/// A lock just set, to record and announce.
+pub(crate) struct LockEvent<'a> {
+    /// The account told of it (none for a login no account has).
+    pub account_id: Option<&'a str>,
+    /// The audit object.
+    pub object: &'a str,
+    /// `password` or `second_factor`.
+    pub what: &'a str,
+    /// The lock's length.
+    pub length: Duration,
+    /// How many times the key was locked.
+    pub locks: i64,
+}
+
 /// Records a lock in the audit log and tells the account holder (a security notice that
-/// cannot be turned off). `what` is `password` or `second_factor`.
+/// cannot be turned off).
 pub(crate) async fn announce_lock(
     conn: &mut Conn,
     app: &App,
     ctx: &Ctx,
-    account_id: Option<&str>,
-    object: &str,
-    what: &str,
-    lock: Duration,
-    counter: &Counter,
+    event: LockEvent<'_>,
     now: OffsetDateTime,
 ) -> Result<(), AppError> {
-    let (action, subject, message) = if what == "password" {
+    let (action, subject, message) = if event.what == "password" {
         (
             "auth.login_locked",
             "notice-locked-subject",
@@ -199,9 +209,9 @@ pub(crate) async fn announce_lock(
             "notice-mfa-locked-message",
         )
     };
-    let details = json!({ "minutes": lock.whole_minutes(), "locks": counter.locks });
-    audit_event(conn, ctx, now, "system", action, object, details).await?;
-    if let Some(id) = account_id {
+    let details = json!({ "minutes": event.length.whole_minutes(), "locks": event.locks });
+    audit_event(conn, ctx, now, "system", action, event.object, details).await?;
+    if let Some(id) = event.account_id {
         notices::security_notice(conn, app, now, id, subject, message, &[]).await?;
     }
     Ok(())
@@ -237,21 +247,26 @@ pub(crate) async fn wrong_password_in_session(
         now,
     )
     .await?;
-    audit_event(&mut tx, ctx, now, &who.actor(), audit_action, &object, json!({})).await?;
+    audit_event(
+        &mut tx,
+        ctx,
+        now,
+        &who.actor(),
+        audit_action,
+        &object,
+        json!({}),
+    )
+    .await?;
     let answer = match (lock, locked_for(&counter, now)) {
         (Some(lock), _) => {
-            announce_lock(
-                &mut tx,
-                app,
-                ctx,
-                Some(&who.account.id),
-                &object,
-                "password",
-                lock,
-                &counter,
-                now,
-            )
-            .await?;
+            let event = LockEvent {
+                account_id: Some(&who.account.id),
+                object: &object,
+                what: "password",
+                length: lock,
+                locks: counter.locks,
+            };
+            announce_lock(&mut tx, app, ctx, event, now).await?;
             end_locked_session(&mut tx, ctx, who, now).await?;
             locked_error(
                 u64::try_from(lock.whole_seconds()).unwrap_or(1),

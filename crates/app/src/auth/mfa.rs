@@ -96,10 +96,14 @@ pub async fn reauthenticate(
         .verify(password, Some(&who.account.password_hash))
         .await?;
     if !ok {
-        return Err(
-            limits::wrong_password_in_session(app, ctx, who, "password", "auth.reauth_failed")
-                .await?,
-        );
+        return Err(limits::wrong_password_in_session(
+            app,
+            ctx,
+            who,
+            "password",
+            "auth.reauth_failed",
+        )
+        .await?);
     }
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
@@ -529,18 +533,14 @@ pub async fn complete_sign_in(
         )
         .await?;
         if let Some(lock) = lock {
-            limits::announce_lock(
-                &mut tx,
-                app,
-                ctx,
-                Some(&account_id),
-                &object,
-                "second_factor",
-                lock,
-                &counter,
-                now,
-            )
-            .await?;
+            let event = limits::LockEvent {
+                account_id: Some(&account_id),
+                object: &object,
+                what: "second_factor",
+                length: lock,
+                locks: counter.locks,
+            };
+            limits::announce_lock(&mut tx, app, ctx, event, now).await?;
         }
         if failures >= MAX_MFA_FAILURES {
             sessions::delete(&mut tx, &pending.session_id).await?;

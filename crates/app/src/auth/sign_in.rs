@@ -133,11 +133,14 @@ pub async fn sign_in(
         )
         .await?;
         if let Some(lock) = lock {
-            let id = account.as_ref().map(|a| a.id.as_str());
-            limits::announce_lock(
-                &mut tx, app, ctx, id, &object, "password", lock, &counter, now,
-            )
-            .await?;
+            let event = limits::LockEvent {
+                account_id: account.as_ref().map(|a| a.id.as_str()),
+                object: &object,
+                what: "password",
+                length: lock,
+                locks: counter.locks,
+            };
+            limits::announce_lock(&mut tx, app, ctx, event, now).await?;
         }
         tx.commit().await?;
         app.outbox_wake.notify_one();
@@ -230,4 +233,3 @@ pub async fn sign_in(
         mfa_required,
     })
 }
-
