@@ -20,6 +20,7 @@ pub mod demo;
 pub mod error;
 pub mod files;
 pub mod format;
+pub mod http;
 pub mod i18n;
 pub mod identity;
 pub mod inbox;
@@ -77,11 +78,12 @@ impl App {
         settings: Arc<Settings>,
         clock: Arc<dyn Clock>,
     ) -> Result<App, String> {
+        http::install_tls_provider();
         Ok(App {
             hasher: Arc::new(auth::PasswordHasher::new(&settings.password)?),
             i18n: Arc::new(i18n::I18n::russian()?),
             keys: Arc::new(settings.keyring()?),
-            registry: registry::Registry::from_url(settings.registry_url.as_deref())?,
+            registry: registry::Registry::from_settings(&settings)?,
             blobs: blobs::BlobStore::disk(settings.files_dir()),
             service_versions: catalog::VersionCache::default(),
             store,

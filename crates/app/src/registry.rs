@@ -90,13 +90,13 @@ pub enum Registry {
 }
 
 impl Registry {
-    /// From `registry_url`.
-    pub fn from_url(url: Option<&str>) -> Result<Registry, String> {
-        match url {
+    /// From `registry_url` (and `tls.ca_file` for its HTTPS).
+    pub fn from_settings(settings: &crate::settings::Settings) -> Result<Registry, String> {
+        match settings.registry_url.as_deref() {
             None => Ok(Registry::Builtin),
             Some(url) => Ok(Registry::Http {
                 url: url.trim_end_matches('/').to_owned(),
-                client: reqwest::Client::builder()
+                client: crate::http::client_builder(settings)?
                     .timeout(Duration::from_secs(10))
                     .build()
                     .map_err(|e| format!("registry_url: {e}"))?,
@@ -139,7 +139,12 @@ async fn ask(client: &reqwest::Client, url: &str, body: &impl Serialize) -> Verd
     {
         let response = match client.post(url).json(body).send().await {
             Ok(r) => r,
-            Err(e) => return Verdict::Unavailable(format!("request failed: {e}")),
+            Err(e) => {
+                return Verdict::Unavailable(format!(
+                    "request failed: {}",
+                    crate::http::describe(e)
+                ));
+            }
         };
         if !response.status().is_success() {
             return Verdict::Unavailable(format!("status {}", response.status()));

@@ -127,6 +127,9 @@ pub struct Settings {
     pub webhook_allow_insecure: bool,
     /// Limits on uploaded files (`files.*`).
     pub files: FileLimits,
+    /// Extra certificate authorities (PEM) trusted for outgoing HTTPS besides the
+    /// platform's store (`tls.ca_file`), for private gateways and registries.
+    pub tls_ca_file: Option<PathBuf>,
 }
 
 /// `files.*`: how much a person may upload (issue 15 F10).
@@ -227,6 +230,7 @@ impl fmt::Debug for Settings {
             )
             .field("retention_days", &self.retention_days)
             .field("webhook_allow_insecure", &self.webhook_allow_insecure)
+            .field("tls_ca_file", &self.tls_ca_file)
             .field("files", &self.files)
             .finish()
     }
@@ -310,6 +314,7 @@ pub const KEYS: &[&str] = &[
     "registry_url",
     "privacy.retention_days",
     "notify.webhook_allow_insecure",
+    "tls.ca_file",
     "files.max_per_application",
     "files.max_total_mb_per_application",
     "files.max_total_mb_per_owner",
@@ -591,6 +596,7 @@ impl Settings {
             webhook_allow_insecure: src
                 .get("notify.webhook_allow_insecure", parse_bool)?
                 .unwrap_or(false),
+            tls_ca_file: src.get("tls.ca_file", |s| parse_text(s).map(PathBuf::from))?,
             files: FileLimits {
                 max_per_application: src
                     .get("files.max_per_application", parse_number(1, 1000))?

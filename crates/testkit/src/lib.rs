@@ -11,6 +11,7 @@ mod pg;
 pub mod registry;
 pub mod sms;
 pub mod smtp;
+pub mod tls;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

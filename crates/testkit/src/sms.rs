@@ -87,6 +87,11 @@ impl SmsGatewayStub {
         format!("http://{}/send", self.addr)
     }
 
+    /// The address it listens on (to put a TLS front before it).
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// Answers `503` to the next `n` requests.
     pub fn fail_next(&self, n: u32) {
         self.shared.fail_next.store(n, Ordering::SeqCst);

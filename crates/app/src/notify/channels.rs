@@ -199,7 +199,7 @@ impl SmsGateway {
         let Some(url) = &settings.sms_gateway_url else {
             return Ok(SmsGateway::Log);
         };
-        let client = reqwest::Client::builder()
+        let client = crate::http::client_builder(settings)?
             .timeout(Duration::from_secs(20))
             .build()
             .map_err(|e| format!("KABINET_SMS_GATEWAY_URL: {e}"))?;
@@ -227,7 +227,7 @@ impl SmsGateway {
                     .json(&serde_json::json!({ "to": to, "text": text }))
                     .send()
                     .await
-                    .map_err(|e| DeliveryError::Transient(e.without_url().to_string()))?;
+                    .map_err(|e| DeliveryError::Transient(crate::http::describe(e)))?;
                 let status = response.status();
                 if status.is_success() {
                     Ok(())
@@ -300,7 +300,7 @@ pub async fn post_webhook(
             if super::webhook::is_refusal(&e) {
                 DeliveryError::Permanent(format!("webhook {}", super::webhook::REFUSED))
             } else {
-                DeliveryError::Transient(format!("webhook: {e}"))
+                DeliveryError::Transient(format!("webhook: {}", crate::http::describe(e)))
             }
         })?;
     let status = res.status();

@@ -49,19 +49,26 @@ impl Worker {
         // proxy (it would resolve names itself), and — unless the operator allows
         // private addresses — only names whose every address is public, connected to
         // exactly the addresses checked (issue 15 F8).
-        let builder = reqwest::Client::builder()
-            .redirect(reqwest::redirect::Policy::none())
-            .timeout(std::time::Duration::from_secs(10));
-        let builder = if app.settings.webhook_allow_insecure {
-            builder
-        } else {
-            builder.no_proxy().dns_resolver(super::webhook::PublicOnly)
-        };
-        // Never a default client instead (it would follow redirects anywhere).
-        let http = builder
-            .build()
+        let builder = crate::http::client_builder(&app.settings)
             .inspect_err(|e| tracing::error!(error = %e, "the webhook client cannot be built"))
-            .ok();
+            .ok()
+            .map(|b| {
+                b.redirect(reqwest::redirect::Policy::none())
+                    .timeout(std::time::Duration::from_secs(10))
+            });
+        let builder = builder.map(|b| {
+            if app.settings.webhook_allow_insecure {
+                b
+            } else {
+                b.no_proxy().dns_resolver(super::webhook::PublicOnly)
+            }
+        });
+        // Never a default client instead (it would follow redirects anywhere).
+        let http = builder.and_then(|b| {
+            b.build()
+                .inspect_err(|e| tracing::error!(error = %e, "the webhook client cannot be built"))
+                .ok()
+        });
         Worker {
             app,
             mailer,
