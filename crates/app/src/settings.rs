@@ -83,6 +83,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Take the client address from `X-Forwarded-For` (`trust_forwarded_headers`).
     pub trust_forwarded_headers: bool,
+    /// How many proxies in front of kabinet append to `X-Forwarded-For`; the client is
+    /// the address the outermost of them appended (`trusted_proxies`, default 1).
+    pub trusted_proxies: usize,
     /// SMTP relay; unset: mail is printed to the log (`smtp_url`).
     pub smtp_url: Option<SecretString>,
     /// Sender of outgoing mail (`mail_from`).
@@ -181,6 +184,7 @@ impl fmt::Debug for Settings {
             .field("listen", &self.listen)
             .field("public_url", &self.public_url)
             .field("trust_forwarded_headers", &self.trust_forwarded_headers)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("smtp_url", &redact(&self.smtp_url))
             .field("mail_from", &self.mail_from)
             .field("sms_gateway_url", &redact(&self.sms_gateway_url))
@@ -256,6 +260,7 @@ pub const KEYS: &[&str] = &[
     "listen",
     "public_url",
     "trust_forwarded_headers",
+    "trusted_proxies",
     "smtp_url",
     "mail_from",
     "sms_gateway_url",
@@ -463,6 +468,9 @@ impl Settings {
             trust_forwarded_headers: src
                 .get("trust_forwarded_headers", parse_bool)?
                 .unwrap_or(false),
+            trusted_proxies: src
+                .get("trusted_proxies", parse_number(1, 16))?
+                .unwrap_or(1),
             smtp_url: src.get("smtp_url", |s| {
                 SmtpTarget::parse(s)
                     .map(|_| SecretString::from(s.to_owned()))
