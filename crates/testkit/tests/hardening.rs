@@ -62,3 +62,46 @@ backend_test! {
         app.stop().await;
     }
 }
+
+/// Files an application as the demo account, so it has a message in «Мои сообщения»;
+/// returns the message's id.
+async fn a_message(app: &TestApp, c: &reqwest::Client, csrf: &str) -> String {
+    let res = c.post(app.url("/api/v1/applications")).header("x-csrf-token", csrf)
+        .json(&json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": "Когда будет готова справка?" } }))
+        .send().await.unwrap();
+    assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+    let res = c.post(app.url(&format!("/api/v1/applications/{id}/submit"))).header("x-csrf-token", csrf)
+        .json(&json!({})).send().await.unwrap();
+    assert_eq!(res.status(), 200);
+    let list: serde_json::Value = c.get(app.url("/api/v1/notifications")).send().await.unwrap().json().await.unwrap();
+    list["items"][0]["id"].as_str().expect("a message").to_owned()
+}
+
+backend_test! {
+    async fn the_next_of_a_message_stays_on_this_site(backend) {
+        let app = TestApp::spawn_with(backend, demo_with(&[])).await;
+        let (c, csrf) = demo_sign_in(&app, None).await;
+        let nid = a_message(&app, &c, &csrf).await;
+        let read = |next: &'static str| {
+            let c = c.clone();
+            let url = app.url(&format!("/messages/{nid}/read"));
+            let csrf = csrf.clone();
+            async move {
+                c.post(url).form(&[("csrf_token", csrf.as_str()), ("next", next)]).send().await.unwrap()
+            }
+        };
+        for bad in [
+            "//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\r\nSet-Cookie: a=b",
+            "/\n/evil.example", "/%0d%0aSet-Cookie:%20a=b", "/%2F%2Fevil.example", "https://evil.example/",
+            " /messages", "/ /evil.example",
+        ] {
+            let res = read(bad).await;
+            assert_eq!(res.status(), 303, "{bad:?}");
+            assert_eq!(res.headers()["location"], "/messages", "{bad:?}");
+        }
+        let res = read("/applications?status=submitted").await;
+        assert_eq!(res.headers()["location"], "/applications?status=submitted");
+        app.stop().await;
+    }
+}

@@ -8,6 +8,7 @@ pub mod format;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod redirect;
 pub mod session;
 pub mod upload;
 
