@@ -128,6 +128,11 @@ pub struct Settings {
     /// Allow webhooks over plain `http://` and to loopback or private addresses
     /// (`notify.webhook_allow_insecure`; development and tests only).
     pub webhook_allow_insecure: bool,
+    /// The bearer token that opens `GET /metrics` on the public listener
+    /// (`metrics.token`); unset: `/metrics` is not served there.
+    pub metrics_token: Option<SecretString>,
+    /// A separate address serving only `GET /metrics`, without a token (`metrics.listen`).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// `password.*`
@@ -210,6 +215,11 @@ impl fmt::Debug for Settings {
             )
             .field("retention_days", &self.retention_days)
             .field("webhook_allow_insecure", &self.webhook_allow_insecure)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -291,6 +301,8 @@ pub const KEYS: &[&str] = &[
     "registry_url",
     "privacy.retention_days",
     "notify.webhook_allow_insecure",
+    "metrics.token",
+    "metrics.listen",
 ];
 
 /// The name of the environment variable for a key.
@@ -377,6 +389,11 @@ fn parse_number<T: std::str::FromStr>(min: u64, max: u64) -> impl Fn(&str) -> Re
     }
 }
 
+fn parse_address(s: &str) -> Result<SocketAddr, String> {
+    s.parse::<SocketAddr>()
+        .map_err(|_| format!("{s:?} is not an address like 127.0.0.1:8080"))
+}
+
 fn parse_text(s: &str) -> Result<String, String> {
     if s.is_empty() {
         Err("must not be empty".to_owned())
@@ -459,10 +476,7 @@ impl Settings {
                 .unwrap_or(8),
             migrate_on_start: src.get("migrate_on_start", parse_bool)?.unwrap_or(true),
             listen: src
-                .get("listen", |s| {
-                    s.parse::<SocketAddr>()
-                        .map_err(|_| format!("{s:?} is not an address like 127.0.0.1:8080"))
-                })?
+                .get("listen", parse_address)?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             public_url: src.get("public_url", parse_http_url)?,
             trust_forwarded_headers: src
@@ -566,6 +580,15 @@ impl Settings {
             webhook_allow_insecure: src
                 .get("notify.webhook_allow_insecure", parse_bool)?
                 .unwrap_or(false),
+            metrics_token: src
+                .get("metrics.token", |s| {
+                    if s.len() < 16 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+                        Err("must be at least 16 printable ASCII characters".to_owned())
+                    } else {
+                        Ok(SecretString::from(s.to_owned()))
+                    }
+                })?,
+            metrics_listen: src.get("metrics.listen", parse_address)?,
             data_dir,
         })
     }
@@ -698,6 +721,25 @@ mod tests {
     }
 
     #[test]
+    fn metrics_and_proxies() {
+        let s = Settings::load(None, env(&[])).unwrap();
+        assert!(s.metrics_token.is_none() && s.metrics_listen.is_none());
+        assert_eq!(s.trusted_proxies, 1);
+        let e = Settings::load(None, env(&[("KABINET_METRICS_TOKEN", "short")])).unwrap_err();
+        assert!(e.to_string().starts_with("KABINET_METRICS_TOKEN:"), "{e}");
+        let s = Settings::load(
+            None,
+            env(&[
+                ("KABINET_METRICS_LISTEN", "127.0.0.1:9090"),
+                ("KABINET_TRUSTED_PROXIES", "2"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(s.metrics_listen.map(|a| a.port()), Some(9090));
+        assert_eq!(s.trusted_proxies, 2);
+    }
+
+    #[test]
     fn smtp_urls() {
         let t = SmtpTarget::parse("smtp://u:p%40@relay.local:2525").unwrap();
         assert_eq!((t.host.as_str(), t.port), ("relay.local", 2525));
@@ -714,12 +756,13 @@ mod tests {
             env(&[
                 ("KABINET_DATABASE_URL", "postgres://kab:hunter2@db/kab"),
                 ("KABINET_SMTP_URL", "smtp://mailer:pa55@relay:25"),
+                ("KABINET_METRICS_TOKEN", "scrape-me-sesame-42"),
             ]),
         )
         .unwrap();
         let debug = format!("{s:?}");
         assert!(
-            !debug.contains("hunter2") && !debug.contains("pa55"),
+            !debug.contains("hunter2") && !debug.contains("pa55") && !debug.contains("sesame"),
             "{debug}"
         );
         assert!(debug.contains("postgres://kab:***@db/kab"), "{debug}");

@@ -105,3 +105,48 @@ backend_test! {
         app.stop().await;
     }
 }
+
+backend_test! {
+    async fn metrics_are_not_public_by_default(backend) {
+        let app = TestApp::spawn(backend).await;
+        let res = app.get("/metrics").await;
+        assert_eq!(res.status(), 404);
+        let res = app.client.get(app.url("/metrics")).bearer_auth("anything-at-all-here").send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        assert!(app.metrics_addr.is_none());
+        app.stop().await;
+    }
+}
+
+backend_test! {
+    async fn metrics_answer_the_token_or_the_separate_address(backend) {
+        let app = TestApp::spawn_with(backend, demo_with(&[
+            ("KABINET_METRICS_TOKEN", "a-scraper-token-1234"),
+            ("KABINET_METRICS_LISTEN", "127.0.0.1:0"),
+        ])).await;
+        let get = |token: Option<&'static str>| {
+            let mut req = app.client.get(app.url("/metrics"));
+            if let Some(t) = token {
+                req = req.bearer_auth(t);
+            }
+            req.send()
+        };
+        let res = get(None).await.unwrap();
+        assert_eq!(res.status(), 401);
+        assert_eq!(res.headers()["www-authenticate"], "Bearer realm=\"metrics\"");
+        assert_eq!(get(Some("a-scraper-token-123")).await.unwrap().status(), 401);
+        assert_eq!(get(Some("a-scraper-token-12345")).await.unwrap().status(), 401);
+        let res = get(Some("a-scraper-token-1234")).await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert!(res.text().await.unwrap().contains("kabinet_database_up 1"));
+        // The separate address: no token, and only /metrics.
+        let metrics = format!("http://{}", app.metrics_addr.unwrap());
+        let res = app.client.get(format!("{metrics}/metrics")).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        let text = res.text().await.unwrap();
+        assert!(text.contains("route=\"/metrics\",status=\"401\""), "{text}");
+        assert_eq!(app.client.get(format!("{metrics}/")).send().await.unwrap().status(), 404);
+        assert_eq!(app.client.get(format!("{metrics}/api/v1/services")).send().await.unwrap().status(), 404);
+        app.stop().await;
+    }
+}

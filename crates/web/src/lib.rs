@@ -44,6 +44,13 @@ impl AppState {
     }
 }
 
+/// Only `GET /metrics`, without a token: for the separate `metrics.listen` address.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(api::health::scrape))
+        .with_state(state)
+}
+
 /// The whole application: pages, API, operations endpoints, middleware.
 pub fn router(state: AppState) -> Router {
     Router::new()
