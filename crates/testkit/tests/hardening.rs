@@ -150,3 +150,115 @@ backend_test! {
         app.stop().await;
     }
 }
+
+/// What a probe expects: the status, and for `422` the field the problem names.
+async fn expect(res: reqwest::Response, status: u16, field: Option<&str>, what: &str) {
+    let got = res.status().as_u16();
+    let api = res.headers().get("content-type").is_some_and(|v| v == "application/problem+json");
+    let body = res.text().await.unwrap();
+    assert_eq!(got, status, "{what}: {body}");
+    if let Some(field) = field {
+        if api {
+            let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(problem["errors"][0]["field"], field, "{what}: {body}");
+            assert!(problem["errors"][0]["message"].as_str().unwrap().contains("недопустимый символ"), "{body}");
+        } else {
+            assert!(body.contains(&format!("«{field}»")) && body.contains("недопустимый символ"), "{what}: {body}");
+        }
+    }
+}
+
+backend_test! {
+    async fn nul_and_control_characters_are_refused_at_the_edge(backend) {
+        let app = TestApp::spawn_with(backend, demo_with(&[])).await;
+        let anon = people::client();
+        let nul = "a\u{0}b";
+        // Public: paths, queries, JSON and forms.
+        for path in ["/api/v1/services/%00", "/services/%00", "/api/v1/registrations/x%00/confirm", "/%00", "/api/v1/%0a"] {
+            let res = if path.ends_with("confirm") {
+                anon.post(app.url(path)).json(&json!({ "code": "123456" })).send().await.unwrap()
+            } else {
+                anon.get(app.url(path)).send().await.unwrap()
+            };
+            expect(res, 404, None, path).await;
+        }
+        expect(anon.get(app.url("/api/v1/services?q=%00")).send().await.unwrap(), 422, Some("q"), "api query").await;
+        expect(anon.get(app.url("/services?q=a%0Ab")).send().await.unwrap(), 422, Some("q"), "page query").await;
+        for (path, body, field) in [
+            ("/api/v1/session", json!({ "login": nul, "password": "x" }), "login"),
+            ("/api/v1/session", json!({ "login": "demo@example.ru", "password": nul }), "password"),
+            ("/api/v1/registrations", json!({ "contact": "a\u{0}@example.ru", "password": "тихая лодка плывёт" }), "contact"),
+            ("/api/v1/password-recovery", json!({ "login": nul }), "login"),
+            ("/api/v1/unlock", json!({ "login": "a\nb" }), "login"),
+            ("/api/v1/unlock/confirm", json!({ "login": "a", "code": "1\u{1}" }), "code"),
+        ] {
+            let res = anon.post(app.url(path)).json(&body).send().await.unwrap();
+            expect(res, 422, Some(field), path).await;
+        }
+        for (path, form) in [
+            ("/login", vec![("csrf_token", "x"), ("login", nul), ("password", "x")]),
+            ("/registration", vec![("csrf_token", "x"), ("contact", nul), ("password", "x")]),
+            ("/password-recovery", vec![("csrf_token", "x"), ("login", nul)]),
+            ("/unlock", vec![("csrf_token", "x\r\n"), ("login", "a")]),
+        ] {
+            let field = form.iter().find(|(_, v)| v.chars().any(char::is_control)).unwrap().0;
+            let res = anon.post(app.url(path)).form(&form).send().await.unwrap();
+            expect(res, 422, Some(field), path).await;
+        }
+
+        // Signed in.
+        let (c, csrf) = demo_sign_in(&app, None).await;
+        for path in ["/api/v1/applications/%00", "/api/v1/notifications/%00", "/applications/%00", "/messages/%00", "/api/v1/support/tickets/%00", "/organizations/%00"] {
+            expect(c.get(app.url(path)).send().await.unwrap(), 404, None, path).await;
+        }
+        for path in ["/api/v1/notifications/%00/read", "/api/v1/applications/%00/submit", "/api/v1/organizations/%00/invitations"] {
+            let res = c.post(app.url(path)).header("x-csrf-token", &csrf).json(&json!({})).send().await.unwrap();
+            expect(res, 404, None, path).await;
+        }
+        let res = c.post(app.url("/messages/%00/read")).form(&[("csrf_token", csrf.as_str())]).send().await.unwrap();
+        expect(res, 404, None, "page path").await;
+        expect(c.get(app.url("/api/v1/applications?number=%00")).send().await.unwrap(), 422, Some("number"), "list query").await;
+        expect(c.get(app.url("/applications?status=%00")).send().await.unwrap(), 422, Some("status"), "page list query").await;
+        for (method, path, body, field) in [
+            ("POST", "/api/v1/applications", json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": nul } }), "fields.question"),
+            ("POST", "/api/v1/applications", json!({ "service_id": nul, "fields": {} }), "service_id"),
+            ("PATCH", "/api/v1/me", json!({ "last_name": "Иванов\u{0}" }), "last_name"),
+            ("PATCH", "/api/v1/me", json!({ "address": { "city": nul } }), "address.city"),
+            ("POST", "/api/v1/support/tickets", json!({ "subject": "Вопрос", "text": nul }), "text"),
+            ("POST", "/api/v1/organizations", json!({ "inn": nul }), "inn"),
+            ("PUT", "/api/v1/me/notification-webhook", json!({ "url": "https://example.ru/\u{0}" }), "url"),
+            ("POST", "/api/v1/me/contacts", json!({ "contact": nul }), "contact"),
+        ] {
+            let req = match method {
+                "PATCH" => c.patch(app.url(path)),
+                "PUT" => c.put(app.url(path)),
+                _ => c.post(app.url(path)),
+            };
+            let res = req.header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+            expect(res, 422, Some(field), path).await;
+        }
+        // Multi-line fields keep their line breaks and tabs.
+        let res = c.post(app.url("/api/v1/applications")).header("x-csrf-token", &csrf)
+            .json(&json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": "Первая строка\n\tвторая" } }))
+            .send().await.unwrap();
+        assert_eq!(res.status(), 201);
+        let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
+        for (path, form) in [
+            (format!("/applications/{id}/comment"), vec![("csrf_token", csrf.as_str()), ("text", nul)]),
+            (format!("/applications/{id}/step/1"), vec![("csrf_token", csrf.as_str()), ("question", nul)]),
+            ("/profile/contacts".to_owned(), vec![("csrf_token", csrf.as_str()), ("contact", nul)]),
+            ("/settings/notifications/webhook".to_owned(), vec![("csrf_token", csrf.as_str()), ("url", nul)]),
+        ] {
+            let res = c.post(app.url(&path)).form(&form).send().await.unwrap();
+            expect(res, 422, Some(form[1].0), &path).await;
+        }
+        // A multipart text field.
+        let form = reqwest::multipart::Form::new().text("text", nul.to_owned());
+        let res = c.post(app.url("/api/v1/support/tickets/nothing/messages")).header("x-csrf-token", &csrf).multipart(form).send().await.unwrap();
+        assert!(res.status().is_client_error(), "{}", res.status());
+        let form = reqwest::multipart::Form::new().text("csrf_token", csrf.clone()).text("subject", nul.to_owned()).text("text", "Вопрос");
+        let res = c.post(app.url("/feedback")).multipart(form).send().await.unwrap();
+        expect(res, 422, Some("subject"), "feedback multipart").await;
+        app.stop().await;
+    }
+}

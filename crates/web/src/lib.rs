@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod format;
+pub mod input;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
@@ -334,6 +335,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe,

@@ -33,7 +33,7 @@ fn plain_local(s: &str) -> bool {
 }
 
 /// Decodes `%XX` escapes (invalid ones stay as they are; invalid UTF-8 is replaced).
-fn percent_decode(s: &str) -> String {
+pub(crate) fn percent_decode(s: &str) -> String {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
