@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -86,6 +86,7 @@ fn item(a: &Application) -> ApplicationItem {
 
 /// A move in the history.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApplicationHistoryItem)]
 pub struct HistoryItem {
     /// The status reached.
     pub status: String,
@@ -370,7 +371,7 @@ pub struct ApplicationList {
 pub async fn list(
     State(state): State<AppState>,
     visit: Visit,
-    Query(q): Query<ListQuery>,
+    crate::api::json::ApiQuery(q): crate::api::json::ApiQuery<ListQuery>,
 ) -> Result<Json<ApplicationList>, WebError> {
     let who = visit.require()?;
     let f = filter(&q)?;
@@ -442,7 +443,7 @@ pub async fn attach(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    multipart: Multipart,
+    crate::api::json::ApiMultipart(multipart): crate::api::json::ApiMultipart,
 ) -> Result<(StatusCode, Json<Attachment>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let limit = applications::attachment_limit(&state.app, who, &id).await?;
@@ -676,7 +677,7 @@ pub async fn result(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    multipart: Multipart,
+    crate::api::json::ApiMultipart(multipart): crate::api::json::ApiMultipart,
 ) -> Result<(StatusCode, Json<Attachment>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read_with(

@@ -2,7 +2,7 @@
 //! in the API; the staff decisions on them.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kabinet_app::identity;
@@ -114,7 +114,7 @@ pub fn method(parts: &Parts) -> Result<ConfirmMethod, AppError> {
 pub async fn file_identity_request(
     State(state): State<AppState>,
     visit: Visit,
-    multipart: Multipart,
+    crate::api::json::ApiMultipart(multipart): crate::api::json::ApiMultipart,
 ) -> Result<(StatusCode, Json<Filed>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read(multipart).await?;
@@ -223,7 +223,7 @@ pub fn change_input(parts: &Parts) -> ProfileInput {
 pub async fn file_change_request(
     State(state): State<AppState>,
     visit: Visit,
-    multipart: Multipart,
+    crate::api::json::ApiMultipart(multipart): crate::api::json::ApiMultipart,
 ) -> Result<(StatusCode, Json<Filed>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read(multipart).await?;

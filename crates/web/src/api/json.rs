@@ -1,7 +1,8 @@
 //! A JSON body extractor whose rejection is a problem document, not plain text.
 
 use axum::Json;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Query, Request};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -39,4 +40,38 @@ fn bad_shape(why: &str) -> WebError {
     WebError::BadRequest(format!(
         "Тело запроса должно быть JSON нужного вида: {why}"
     ))
+}
+
+/// `Query<T>` with RFC 9457 errors (`400` for a parameter that does not read).
+pub struct ApiQuery<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = WebError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match Query::<T>::from_request_parts(parts, state).await {
+            Ok(Query(value)) => Ok(ApiQuery(value)),
+            Err(rejection) => Err(WebError::BadRequest(format!(
+                "Параметры запроса не читаются: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
+}
+
+/// `Multipart` with RFC 9457 errors (`400` when the body is not `multipart/form-data`).
+pub struct ApiMultipart(pub Multipart);
+
+impl<S: Send + Sync> FromRequest<S> for ApiMultipart {
+    type Rejection = WebError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match Multipart::from_request(req, state).await {
+            Ok(m) => Ok(ApiMultipart(m)),
+            Err(rejection) => Err(WebError::BadRequest(format!(
+                "Тело запроса должно быть multipart/form-data: {}",
+                rejection.body_text()
+            ))),
+        }
+    }
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kabinet_app::inbox;
 use kabinet_store::notifications::Notification;
@@ -78,7 +78,7 @@ pub struct Items {
 pub async fn list(
     State(state): State<AppState>,
     visit: Visit,
-    Query(p): Query<ListParams>,
+    crate::api::json::ApiQuery(p): crate::api::json::ApiQuery<ListParams>,
 ) -> Result<Json<Items>, WebError> {
     let who = visit.require()?;
     let unread = matches!(p.unread.as_deref(), Some("true" | "1"));
