@@ -56,10 +56,15 @@ pub fn allowed_char(c: char, multiline: bool) -> bool {
     !c.is_control() || (multiline && matches!(c, '\n' | '\r' | '\t'))
 }
 
+/// Whether the field `name` (or the last part of a dotted name) holds one line.
+pub fn is_single_line(name: &str) -> bool {
+    let leaf = name.rsplit('.').next().unwrap_or(name);
+    SINGLE_LINE.contains(&name) || SINGLE_LINE.contains(&leaf)
+}
+
 /// Whether `text` is acceptable as the value of the field `name`.
 pub fn acceptable(name: &str, text: &str) -> bool {
-    let leaf = name.rsplit('.').next().unwrap_or(name);
-    let multiline = !(SINGLE_LINE.contains(&name) || SINGLE_LINE.contains(&leaf));
+    let multiline = !is_single_line(name);
     text.chars().all(|c| allowed_char(c, multiline))
 }
 

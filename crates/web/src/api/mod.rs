@@ -160,6 +160,7 @@ pub fn openapi_json() -> Value {
         with_organization_header(&mut doc);
         openapi_fixes::with_common_responses(&mut doc);
         openapi_fixes::unique_operation_ids(&mut doc);
+        openapi_fixes::with_input_rules(&mut doc);
         doc
     })
     .clone()

@@ -6,6 +6,14 @@ use std::collections::HashMap;
 
 use serde_json::{Map, Value, json};
 
+use crate::input::is_single_line;
+
+/// No control character (what [`crate::input`] refuses in a single-line value).
+const SINGLE_LINE_PATTERN: &str = "^[^\\u0000-\\u001F\\u007F-\\u009F]*$";
+/// No control character but line breaks and tabs (multi-line values).
+const MULTI_LINE_PATTERN: &str =
+    "^[^\\u0000-\\u0008\\u000B\\u000C\\u000E-\\u001F\\u007F-\\u009F]*$";
+
 /// Responses any API operation may give, with the condition that gives them.
 const COMMON: &[(&str, &str, &str)] = &[
     (
@@ -153,6 +161,137 @@ pub fn unique_operation_ids(doc: &mut Value) {
             }
             taken.insert(new_id.clone(), ());
             op.insert("operationId".to_owned(), Value::String(new_id));
+        }
+    }
+}
+
+fn is_string(schema: &Value) -> bool {
+    match schema.get("type") {
+        Some(Value::String(t)) => t == "string",
+        Some(Value::Array(ts)) => ts.iter().any(|t| t == "string"),
+        _ => false,
+    }
+}
+
+/// The schema names a request body refers to, with those they refer to in turn.
+fn request_schemas(doc: &Value) -> Vec<String> {
+    fn refs(value: &Value, out: &mut Vec<String>) {
+        match value {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    if k == "$ref"
+                        && let Some(name) = v
+                            .as_str()
+                            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+                    {
+                        out.push(name.to_owned());
+                    } else {
+                        refs(v, out);
+                    }
+                }
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, out)),
+            _ => {}
+        }
+    }
+    let mut found = Vec::new();
+    for item in doc["paths"].as_object().into_iter().flat_map(|p| p.values()) {
+        for op in item.as_object().into_iter().flat_map(|o| o.values()) {
+            if let Some(body) = op.get("requestBody") {
+                refs(body, &mut found);
+            }
+        }
+    }
+    let mut i = 0;
+    while i < found.len() {
+        let mut more = Vec::new();
+        refs(&doc["components"]["schemas"][&found[i]], &mut more);
+        for name in more {
+            if !found.contains(&name) {
+                found.push(name);
+            }
+        }
+        i += 1;
+    }
+    found
+}
+
+/// Says in the schemas of request bodies and parameters what [`crate::input`] and the
+/// use cases refuse: no control characters (line breaks and tabs only in multi-line
+/// fields), and no empty string where a string is required.
+pub fn with_input_rules(doc: &mut Value) {
+    fn strings(schema: &mut Value, name: &str, required: bool) {
+        if is_string(schema) {
+            if let Some(map) = schema.as_object_mut() {
+                let pattern = if is_single_line(name) {
+                    SINGLE_LINE_PATTERN
+                } else {
+                    MULTI_LINE_PATTERN
+                };
+                map.entry("pattern").or_insert_with(|| json!(pattern));
+                if required && map.get("format").is_none() {
+                    map.entry("minLength").or_insert_with(|| json!(1));
+                }
+            }
+            return;
+        }
+        let required_names: Vec<String> = schema
+            .get("required")
+            .and_then(Value::as_array)
+            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default();
+        if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+            for (k, v) in props.iter_mut() {
+                strings(v, k, required_names.contains(k));
+            }
+        }
+        if let Some(items) = schema.get_mut("items") {
+            strings(items, name, false);
+        }
+        for key in ["oneOf", "anyOf", "allOf"] {
+            if let Some(list) = schema.get_mut(key).and_then(Value::as_array_mut) {
+                list.iter_mut().for_each(|v| strings(v, name, false));
+            }
+        }
+    }
+    for name in request_schemas(doc) {
+        if let Some(schema) = doc
+            .get_mut("components")
+            .and_then(|c| c.get_mut("schemas"))
+            .and_then(|s| s.get_mut(&name))
+        {
+            strings(schema, "", false);
+        }
+    }
+    let Some(paths) = doc.get_mut("paths").and_then(Value::as_object_mut) else {
+        return;
+    };
+    for item in paths.values_mut() {
+        for op in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+            if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
+                for param in params {
+                    if let Some(schema) = param.get_mut("schema")
+                        && is_string(schema)
+                        && let Some(map) = schema.as_object_mut()
+                    {
+                        map.entry("pattern")
+                            .or_insert_with(|| json!(SINGLE_LINE_PATTERN));
+                    }
+                }
+            }
+            if let Some(body) = op
+                .get_mut("requestBody")
+                .and_then(|b| b.get_mut("content"))
+                .and_then(Value::as_object_mut)
+            {
+                for media in body.values_mut() {
+                    if let Some(schema) = media.get_mut("schema")
+                        && schema.get("$ref").is_none()
+                    {
+                        strings(schema, "", false);
+                    }
+                }
+            }
         }
     }
 }
