@@ -262,3 +262,78 @@ backend_test! {
         app.stop().await;
     }
 }
+
+backend_test! {
+    async fn the_openapi_document_says_what_the_api_answers(backend) {
+        let app = TestApp::spawn(backend).await;
+        let doc: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
+        let schemas = doc["components"]["schemas"].as_object().unwrap();
+        for name in ["ServiceDocument", "OrganizationDocument", "ApplicationHistoryItem", "OrganizationHistoryItem"] {
+            assert!(schemas.contains_key(name), "{name}");
+        }
+        assert!(!schemas.contains_key("DocumentItem") && !schemas.contains_key("HistoryItem"));
+        let mut ids = std::collections::HashSet::new();
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let id = op["operationId"].as_str().unwrap();
+                assert!(ids.insert(id.to_owned()), "operationId {id} twice");
+                if !path.starts_with("/api/v1/") || path == "/api/v1/openapi.json" {
+                    continue;
+                }
+                for status in ["400", "401", "403", "404", "422"] {
+                    assert!(op["responses"].get(status).is_some(), "{method} {path} {status}");
+                }
+                if op.get("requestBody").is_some() {
+                    assert!(op["responses"].get("413").is_some(), "{method} {path} 413");
+                }
+            }
+        }
+        for path in ["/api/v1/session", "/api/v1/registrations", "/api/v1/password-recovery", "/api/v1/unlock"] {
+            assert!(doc["paths"][path]["post"]["responses"].get("429").is_some(), "{path} 429");
+        }
+        // What the edge refuses, the schema says: an empty login, control characters.
+        let login = &schemas["SignInRequest"]["properties"]["login"];
+        assert_eq!(login["minLength"], 1);
+        assert!(login["pattern"].as_str().unwrap().contains("\\u0000"));
+        app.stop().await;
+    }
+}
+
+backend_test! {
+    async fn oversized_json_unreadable_queries_and_forged_organisation_calls(backend) {
+        let app = TestApp::spawn_with(backend, demo_with(&[])).await;
+        let anon = people::client();
+        // A JSON body over the limit: 413 problem details, not 400.
+        let huge = format!("{{\"login\":\"{}\",\"password\":\"x\"}}", "a".repeat(3 * 1024 * 1024));
+        let res = anon.post(app.url("/api/v1/session")).header("content-type", "application/json").body(huge).send().await.unwrap();
+        assert_eq!(res.status(), 413);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        // An empty required string: 422, as the schema's minLength says.
+        let res = anon.post(app.url("/api/v1/session")).json(&json!({ "login": "", "password": "x" })).send().await.unwrap();
+        assert_eq!(res.status(), 422);
+
+        let (c, csrf) = demo_sign_in(&app, None).await;
+        // Query parameters and multipart bodies that do not read: problem details.
+        let res = c.get(app.url("/api/v1/applications?page=abc")).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        let res = c.post(app.url("/api/v1/support/tickets/x/attachments")).header("x-csrf-token", &csrf)
+            .json(&json!({})).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
+        // A state change for a bogus organisation without the CSRF token: the CSRF
+        // refusal comes first, before any organisation lookup.
+        let body = json!({ "service_id": "appeal-question", "fields": {} });
+        let res = c.post(app.url("/api/v1/applications")).header("x-kabinet-organization", "bogus").json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 403);
+        let problem: serde_json::Value = res.json().await.unwrap();
+        assert_eq!(problem["type"], "urn:kabinet:problem:refused");
+        let res = c.post(app.url("/api/v1/applications")).header("x-kabinet-organization", "bogus")
+            .header("x-csrf-token", &csrf).json(&body).send().await.unwrap();
+        assert_eq!(res.status(), 404, "with the token, an unknown organisation is not found");
+        // Reading needs no token: the organisation is looked up.
+        let res = c.get(app.url("/api/v1/applications")).header("x-kabinet-organization", "bogus").send().await.unwrap();
+        assert_eq!(res.status(), 404);
+        app.stop().await;
+    }
+}
