@@ -580,14 +580,13 @@ impl Settings {
             webhook_allow_insecure: src
                 .get("notify.webhook_allow_insecure", parse_bool)?
                 .unwrap_or(false),
-            metrics_token: src
-                .get("metrics.token", |s| {
-                    if s.len() < 16 || !s.bytes().all(|b| b.is_ascii_graphic()) {
-                        Err("must be at least 16 printable ASCII characters".to_owned())
-                    } else {
-                        Ok(SecretString::from(s.to_owned()))
-                    }
-                })?,
+            metrics_token: src.get("metrics.token", |s| {
+                if s.len() < 16 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+                    Err("must be at least 16 printable ASCII characters".to_owned())
+                } else {
+                    Ok(SecretString::from(s.to_owned()))
+                }
+            })?,
             metrics_listen: src.get("metrics.listen", parse_address)?,
             data_dir,
         })

@@ -11,7 +11,10 @@ const DEMO_PASSWORD: &str = "демонстрационный вход";
 fn demo_with(env: &[(&str, &str)]) -> TestOptions {
     TestOptions {
         demo: true,
-        env: env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
+        env: env
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect(),
         ..TestOptions::default()
     }
 }
@@ -70,12 +73,30 @@ async fn a_message(app: &TestApp, c: &reqwest::Client, csrf: &str) -> String {
         .json(&json!({ "service_id": "appeal-question", "fields": { "topic": "service", "question": "Когда будет готова справка?" } }))
         .send().await.unwrap();
     assert_eq!(res.status(), 201, "{}", res.text().await.unwrap());
-    let id = res.json::<serde_json::Value>().await.unwrap()["id"].as_str().unwrap().to_owned();
-    let res = c.post(app.url(&format!("/api/v1/applications/{id}/submit"))).header("x-csrf-token", csrf)
-        .json(&json!({})).send().await.unwrap();
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let res = c
+        .post(app.url(&format!("/api/v1/applications/{id}/submit")))
+        .header("x-csrf-token", csrf)
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), 200);
-    let list: serde_json::Value = c.get(app.url("/api/v1/notifications")).send().await.unwrap().json().await.unwrap();
-    list["items"][0]["id"].as_str().expect("a message").to_owned()
+    let list: serde_json::Value = c
+        .get(app.url("/api/v1/notifications"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    list["items"][0]["id"]
+        .as_str()
+        .expect("a message")
+        .to_owned()
 }
 
 backend_test! {
@@ -154,16 +175,28 @@ backend_test! {
 /// What a probe expects: the status, and for `422` the field the problem names.
 async fn expect(res: reqwest::Response, status: u16, field: Option<&str>, what: &str) {
     let got = res.status().as_u16();
-    let api = res.headers().get("content-type").is_some_and(|v| v == "application/problem+json");
+    let api = res
+        .headers()
+        .get("content-type")
+        .is_some_and(|v| v == "application/problem+json");
     let body = res.text().await.unwrap();
     assert_eq!(got, status, "{what}: {body}");
     if let Some(field) = field {
         if api {
             let problem: serde_json::Value = serde_json::from_str(&body).unwrap();
             assert_eq!(problem["errors"][0]["field"], field, "{what}: {body}");
-            assert!(problem["errors"][0]["message"].as_str().unwrap().contains("недопустимый символ"), "{body}");
+            assert!(
+                problem["errors"][0]["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("недопустимый символ"),
+                "{body}"
+            );
         } else {
-            assert!(body.contains(&format!("«{field}»")) && body.contains("недопустимый символ"), "{what}: {body}");
+            assert!(
+                body.contains(&format!("«{field}»")) && body.contains("недопустимый символ"),
+                "{what}: {body}"
+            );
         }
     }
 }

@@ -134,9 +134,10 @@ fn is_form(request: &Request) -> bool {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .is_some_and(|t| t.trim().eq_ignore_ascii_case("application/x-www-form-urlencoded"))
+            v.split(';').next().is_some_and(|t| {
+                t.trim()
+                    .eq_ignore_ascii_case("application/x-www-form-urlencoded")
+            })
         })
 }
 
@@ -165,7 +166,8 @@ pub async fn refuse_control_characters(request: Request, next: Next) -> Response
     if let Some(field) = form_offender(&bytes, false) {
         return respond(api, refused(field));
     }
-    next.run(Request::from_parts(parts, Body::from(bytes))).await
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 #[cfg(test)]
@@ -190,12 +192,18 @@ mod tests {
         assert_eq!(json_offender(&v).as_deref(), Some("login"));
         let v = serde_json::json!({ "a\u{0}": 1 });
         assert_eq!(json_offender(&v).as_deref(), Some("a"));
-        assert_eq!(json_offender(&serde_json::json!({ "text": "a\r\nb" })), None);
+        assert_eq!(
+            json_offender(&serde_json::json!({ "text": "a\r\nb" })),
+            None
+        );
     }
 
     #[test]
     fn form_offenders() {
-        assert_eq!(form_offender(b"login=a%00b&x=1", false).as_deref(), Some("login"));
+        assert_eq!(
+            form_offender(b"login=a%00b&x=1", false).as_deref(),
+            Some("login")
+        );
         assert_eq!(form_offender(b"text=a%0Ab", false), None);
         assert_eq!(form_offender(b"q=a%0Ab", true).as_deref(), Some("q"));
         assert_eq!(form_offender(b"q=%D0%B0", true), None);

@@ -223,12 +223,27 @@ mod tests {
 
     #[test]
     fn the_client_is_what_the_outermost_trusted_proxy_appended() {
-        assert_eq!(client(&["6.6.6.6, 10.1.2.3"], 1).as_deref(), Some("10.1.2.3"));
-        assert_eq!(client(&["6.6.6.6, 10.1.2.3, 10.0.0.1"], 2).as_deref(), Some("10.1.2.3"));
+        assert_eq!(
+            client(&["6.6.6.6, 10.1.2.3"], 1).as_deref(),
+            Some("10.1.2.3")
+        );
+        assert_eq!(
+            client(&["6.6.6.6, 10.1.2.3, 10.0.0.1"], 2).as_deref(),
+            Some("10.1.2.3")
+        );
         // Several header lines form one list, in order.
-        assert_eq!(client(&["6.6.6.6", "10.1.2.3"], 1).as_deref(), Some("10.1.2.3"));
-        assert_eq!(client(&["[2001:db8::1]:443"], 1).as_deref(), Some("2001:db8::1"));
-        assert_eq!(client(&["6.6.6.6, 10.1.2.3:5000"], 1).as_deref(), Some("10.1.2.3"));
+        assert_eq!(
+            client(&["6.6.6.6", "10.1.2.3"], 1).as_deref(),
+            Some("10.1.2.3")
+        );
+        assert_eq!(
+            client(&["[2001:db8::1]:443"], 1).as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(
+            client(&["6.6.6.6, 10.1.2.3:5000"], 1).as_deref(),
+            Some("10.1.2.3")
+        );
     }
 
     #[test]

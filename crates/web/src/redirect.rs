@@ -96,6 +96,9 @@ mod tests {
         ] {
             assert_eq!(local_path(bad), None, "{bad:?}");
         }
-        assert_eq!(local_path(&format!("/{}", "a".repeat(super::MAX_LEN))), None);
+        assert_eq!(
+            local_path(&format!("/{}", "a".repeat(super::MAX_LEN))),
+            None
+        );
     }
 }

@@ -2,8 +2,8 @@
 
 use axum::Json;
 use axum::extract::{FromRequest, FromRequestParts, Multipart, Query, Request};
-use axum::http::request::Parts;
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -37,9 +37,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 fn bad_shape(why: &str) -> WebError {
-    WebError::BadRequest(format!(
-        "Тело запроса должно быть JSON нужного вида: {why}"
-    ))
+    WebError::BadRequest(format!("Тело запроса должно быть JSON нужного вида: {why}"))
 }
 
 /// `Query<T>` with RFC 9457 errors (`400` for a parameter that does not read).

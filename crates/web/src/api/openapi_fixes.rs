@@ -142,7 +142,10 @@ pub fn unique_operation_ids(doc: &mut Value) {
             let Some(op) = op.as_object_mut() else {
                 continue;
             };
-            let Some(id) = op.get("operationId").and_then(Value::as_str).map(str::to_owned)
+            let Some(id) = op
+                .get("operationId")
+                .and_then(Value::as_str)
+                .map(str::to_owned)
             else {
                 continue;
             };
@@ -195,7 +198,11 @@ fn request_schemas(doc: &Value) -> Vec<String> {
         }
     }
     let mut found = Vec::new();
-    for item in doc["paths"].as_object().into_iter().flat_map(|p| p.values()) {
+    for item in doc["paths"]
+        .as_object()
+        .into_iter()
+        .flat_map(|p| p.values())
+    {
         for op in item.as_object().into_iter().flat_map(|o| o.values()) {
             if let Some(body) = op.get("requestBody") {
                 refs(body, &mut found);
@@ -238,7 +245,12 @@ pub fn with_input_rules(doc: &mut Value) {
         let required_names: Vec<String> = schema
             .get("required")
             .and_then(Value::as_array)
-            .map(|r| r.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .map(|r| {
+                r.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
             .unwrap_or_default();
         if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
             for (k, v) in props.iter_mut() {
@@ -267,7 +279,11 @@ pub fn with_input_rules(doc: &mut Value) {
         return;
     };
     for item in paths.values_mut() {
-        for op in item.as_object_mut().into_iter().flat_map(|o| o.values_mut()) {
+        for op in item
+            .as_object_mut()
+            .into_iter()
+            .flat_map(|o| o.values_mut())
+        {
             if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
                 for param in params {
                     if let Some(schema) = param.get_mut("schema")
