@@ -207,7 +207,7 @@ backend_test! {
         let anon = people::client();
         let nul = "a\u{0}b";
         // Public: paths, queries, JSON and forms.
-        for path in ["/api/v1/services/%00", "/services/%00", "/api/v1/registrations/x%00/confirm", "/%00", "/api/v1/%0a"] {
+        for path in ["/api/v1/services/%00", "/services/%00", "/api/v1/registrations/x%00/confirm", "/%00", "/api/v1/%0a", "/api/v1/applications/%C0%80", "/services/%FF"] {
             let res = if path.ends_with("confirm") {
                 anon.post(app.url(path)).json(&json!({ "code": "123456" })).send().await.unwrap()
             } else {

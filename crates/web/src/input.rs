@@ -141,13 +141,15 @@ fn is_form(request: &Request) -> bool {
         })
 }
 
-/// Refuses control characters in the path (`404`), the query and form bodies (`422`,
-/// naming the parameter). JSON bodies are checked by [`crate::api::json::ApiJson`],
-/// multipart text fields by [`crate::upload`].
+/// Refuses control characters (and bytes that are not UTF-8) in the path (`404`), and
+/// control characters in the query and in form bodies (`422`, naming the parameter).
+/// JSON bodies are checked by [`crate::api::json::ApiJson`], multipart text fields by
+/// [`crate::upload`].
 pub async fn refuse_control_characters(request: Request, next: Next) -> Response {
     let api = is_api(request.uri().path());
-    let path = crate::redirect::percent_decode(request.uri().path());
-    if path.chars().any(char::is_control) {
+    // A path that is not UTF-8 once decoded names nothing either.
+    let path = crate::redirect::percent_decode_bytes(request.uri().path());
+    if std::str::from_utf8(&path).map_or(true, |p| p.chars().any(char::is_control)) {
         return respond(api, WebError::NotFound);
     }
     if let Some(query) = request.uri().query()

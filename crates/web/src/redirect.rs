@@ -34,6 +34,11 @@ fn plain_local(s: &str) -> bool {
 
 /// Decodes `%XX` escapes (invalid ones stay as they are; invalid UTF-8 is replaced).
 pub(crate) fn percent_decode(s: &str) -> String {
+    String::from_utf8_lossy(&percent_decode_bytes(s)).into_owned()
+}
+
+/// Decodes `%XX` escapes into bytes (invalid escapes stay as they are).
+pub(crate) fn percent_decode_bytes(s: &str) -> Vec<u8> {
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -52,7 +57,7 @@ pub(crate) fn percent_decode(s: &str) -> String {
             i += 1;
         }
     }
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 #[cfg(test)]
