@@ -22,7 +22,8 @@ pub const BAD_CHARACTER: &str = "input-bad-character";
 const FORM_LIMIT: usize = 2 * 1024 * 1024;
 
 /// Fields known to hold one line (identifiers, contacts, codes, names, tokens): line
-/// breaks and tabs are refused in them too. Any other field may hold `\n`, `\r`, `\t`.
+/// breaks and tabs are refused in them too. Any other field may hold `\n`, `\r`, `\t`
+/// (passwords too: they are hashed, never shown, and were accepted as typed before).
 const SINGLE_LINE: &[&str] = &[
     "login",
     "contact",
@@ -30,9 +31,6 @@ const SINGLE_LINE: &[&str] = &[
     "phone",
     "code",
     "csrf_token",
-    "password",
-    "new_password",
-    "current_password",
     "snils",
     "inn",
     "ogrn",
@@ -46,7 +44,6 @@ const SINGLE_LINE: &[&str] = &[
     "role",
     "status",
     "number",
-    "next",
     "url",
     "subject",
 ];
