@@ -282,6 +282,8 @@ pub const KEYS: &[&str] = &[
     "outbox_max_attempts",
     "outbox_backoff_secs",
     "shutdown_grace_secs",
+    "metrics.token",
+    "metrics.listen",
     "password.min_length",
     "password.require_composition",
     "password.history",
@@ -301,8 +303,6 @@ pub const KEYS: &[&str] = &[
     "registry_url",
     "privacy.retention_days",
     "notify.webhook_allow_insecure",
-    "metrics.token",
-    "metrics.listen",
 ];
 
 /// The name of the environment variable for a key.
