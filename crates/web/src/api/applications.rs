@@ -15,7 +15,7 @@ use kabinet_store::applications::Filter;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiMultipart, ApiQuery};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::upload;
@@ -371,7 +371,7 @@ pub struct ApplicationList {
 pub async fn list(
     State(state): State<AppState>,
     visit: Visit,
-    crate::api::json::ApiQuery(q): crate::api::json::ApiQuery<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<ApplicationList>, WebError> {
     let who = visit.require()?;
     let f = filter(&q)?;
@@ -443,7 +443,7 @@ pub async fn attach(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    crate::api::json::ApiMultipart(multipart): crate::api::json::ApiMultipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<Attachment>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let limit = applications::attachment_limit(&state.app, who, &id).await?;
@@ -677,7 +677,7 @@ pub async fn result(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    crate::api::json::ApiMultipart(multipart): crate::api::json::ApiMultipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<Attachment>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read_with(

@@ -8,7 +8,7 @@ use kabinet_app::organisations::{self, NewOrganisation, View};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiMultipart};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::{AppState, WebError};
@@ -611,7 +611,7 @@ pub async fn add_document(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    crate::api::json::ApiMultipart(multipart): crate::api::json::ApiMultipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentItem>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = crate::upload::read(multipart).await?;

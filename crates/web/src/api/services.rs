@@ -6,6 +6,7 @@ use kabinet_app::catalog::{self, Service};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::json::ApiQuery;
 use crate::error::Problem;
 use crate::{AppState, WebError};
 
@@ -72,7 +73,7 @@ pub struct SearchQuery {
     responses((status = 200, description = "The services", body = ServiceList)))]
 pub async fn list(
     State(state): State<AppState>,
-    crate::api::json::ApiQuery(q): crate::api::json::ApiQuery<SearchQuery>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<ServiceList>, WebError> {
     let all = catalog::all(&state.app).await?;
     let items = if q.q.trim().is_empty() {

@@ -10,7 +10,7 @@ use kabinet_store::audit::{Entry, Search};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiQuery};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::{AppState, WebError};
@@ -121,7 +121,7 @@ pub struct Queue {
 pub async fn queue(
     State(state): State<AppState>,
     visit: Visit,
-    crate::api::json::ApiQuery(p): crate::api::json::ApiQuery<QueueParams>,
+    ApiQuery(p): ApiQuery<QueueParams>,
 ) -> Result<Json<Queue>, WebError> {
     let who = visit.require()?;
     let page = p.page.unwrap_or(1).max(1);
@@ -541,7 +541,7 @@ pub fn csv_response(body: String) -> Response {
 pub async fn audit(
     State(state): State<AppState>,
     visit: Visit,
-    crate::api::json::ApiQuery(p): crate::api::json::ApiQuery<AuditParams>,
+    ApiQuery(p): ApiQuery<AuditParams>,
 ) -> Result<Response, WebError> {
     let who = visit.require()?;
     let csv = p.format.as_deref() == Some("csv");

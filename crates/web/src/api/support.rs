@@ -10,7 +10,7 @@ use kabinet_store::support::Ticket;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiMultipart, ApiQuery};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::upload;
@@ -213,7 +213,7 @@ pub async fn attach(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    crate::api::json::ApiMultipart(multipart): crate::api::json::ApiMultipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<StatusCode, WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read(multipart).await?;
@@ -278,7 +278,7 @@ pub struct QueueParams {
 pub async fn staff_queue(
     State(state): State<AppState>,
     visit: Visit,
-    crate::api::json::ApiQuery(p): crate::api::json::ApiQuery<QueueParams>,
+    ApiQuery(p): ApiQuery<QueueParams>,
 ) -> Result<Json<TicketList>, WebError> {
     let who = visit.require()?;
     let status = p.status.as_deref().filter(|s| !s.is_empty());
@@ -334,7 +334,7 @@ pub async fn staff_attach(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    crate::api::json::ApiMultipart(multipart): crate::api::json::ApiMultipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<StatusCode, WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read(multipart).await?;
