@@ -83,6 +83,9 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// Take the client address from `X-Forwarded-For` (`trust_forwarded_headers`).
     pub trust_forwarded_headers: bool,
+    /// How many proxies in front of kabinet append to `X-Forwarded-For`; the client is
+    /// the address the outermost of them appended (`trusted_proxies`, default 1).
+    pub trusted_proxies: usize,
     /// SMTP relay; unset: mail is printed to the log (`smtp_url`).
     pub smtp_url: Option<SecretString>,
     /// Sender of outgoing mail (`mail_from`).
@@ -130,6 +133,11 @@ pub struct Settings {
     /// Extra certificate authorities (PEM) trusted for outgoing HTTPS besides the
     /// platform's store (`tls.ca_file`), for private gateways and registries.
     pub tls_ca_file: Option<PathBuf>,
+    /// The bearer token that opens `GET /metrics` on the public listener
+    /// (`metrics.token`); unset: `/metrics` is not served there.
+    pub metrics_token: Option<SecretString>,
+    /// A separate address serving only `GET /metrics`, without a token (`metrics.listen`).
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 /// `files.*`: how much a person may upload (issue 15 F10).
@@ -205,6 +213,7 @@ impl fmt::Debug for Settings {
             .field("listen", &self.listen)
             .field("public_url", &self.public_url)
             .field("trust_forwarded_headers", &self.trust_forwarded_headers)
+            .field("trusted_proxies", &self.trusted_proxies)
             .field("smtp_url", &redact(&self.smtp_url))
             .field("mail_from", &self.mail_from)
             .field("sms_gateway_url", &redact(&self.sms_gateway_url))
@@ -232,6 +241,11 @@ impl fmt::Debug for Settings {
             .field("webhook_allow_insecure", &self.webhook_allow_insecure)
             .field("tls_ca_file", &self.tls_ca_file)
             .field("files", &self.files)
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("metrics_listen", &self.metrics_listen)
             .finish()
     }
 }
@@ -282,6 +296,7 @@ pub const KEYS: &[&str] = &[
     "listen",
     "public_url",
     "trust_forwarded_headers",
+    "trusted_proxies",
     "smtp_url",
     "mail_from",
     "sms_gateway_url",
@@ -293,6 +308,8 @@ pub const KEYS: &[&str] = &[
     "outbox_max_attempts",
     "outbox_backoff_secs",
     "shutdown_grace_secs",
+    "metrics.token",
+    "metrics.listen",
     "password.min_length",
     "password.require_composition",
     "password.history",
@@ -404,6 +421,11 @@ fn parse_number<T: std::str::FromStr>(min: u64, max: u64) -> impl Fn(&str) -> Re
     }
 }
 
+fn parse_address(s: &str) -> Result<SocketAddr, String> {
+    s.parse::<SocketAddr>()
+        .map_err(|_| format!("{s:?} is not an address like 127.0.0.1:8080"))
+}
+
 fn parse_text(s: &str) -> Result<String, String> {
     if s.is_empty() {
         Err("must not be empty".to_owned())
@@ -486,15 +508,15 @@ impl Settings {
                 .unwrap_or(8),
             migrate_on_start: src.get("migrate_on_start", parse_bool)?.unwrap_or(true),
             listen: src
-                .get("listen", |s| {
-                    s.parse::<SocketAddr>()
-                        .map_err(|_| format!("{s:?} is not an address like 127.0.0.1:8080"))
-                })?
+                .get("listen", parse_address)?
                 .unwrap_or_else(|| SocketAddr::from(([127, 0, 0, 1], 8080))),
             public_url: src.get("public_url", parse_http_url)?,
             trust_forwarded_headers: src
                 .get("trust_forwarded_headers", parse_bool)?
                 .unwrap_or(false),
+            trusted_proxies: src
+                .get("trusted_proxies", parse_number(1, 16))?
+                .unwrap_or(1),
             smtp_url: src.get("smtp_url", |s| {
                 SmtpTarget::parse(s)
                     .map(|_| SecretString::from(s.to_owned()))
@@ -611,6 +633,14 @@ impl Settings {
                     .get("files.max_total_mb_per_owner", parse_number(1, 1_000_000))?
                     .unwrap_or(500),
             },
+            metrics_token: src.get("metrics.token", |s| {
+                if s.len() < 16 || !s.bytes().all(|b| b.is_ascii_graphic()) {
+                    Err("must be at least 16 printable ASCII characters".to_owned())
+                } else {
+                    Ok(SecretString::from(s.to_owned()))
+                }
+            })?,
+            metrics_listen: src.get("metrics.listen", parse_address)?,
             data_dir,
         })
     }
@@ -668,106 +698,5 @@ impl Settings {
 }
 
 #[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used, clippy::expect_used)]
-    use super::*;
-    use std::io::Write;
-
-    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs
-            .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
-    }
-
-    #[test]
-    fn defaults_are_the_embedded_default() {
-        let s = Settings::load(None, env(&[])).unwrap();
-        assert_eq!(s.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(s.database_url(), "sqlite://./data/kabinet.db");
-        assert!(s.demo);
-        assert!(s.smtp_url.is_none());
-    }
-
-    #[test]
-    fn environment_wins_over_file() {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        writeln!(
-            f,
-            "listen = \"0.0.0.0:9000\"\ndemo = false\nworker_poll_ms = 500\n[password]\nmin_length = 14\nhistory = 3"
-        )
-        .unwrap();
-        let s =
-            Settings::load(Some(f.path()), env(&[("KABINET_LISTEN", "127.0.0.1:9001")])).unwrap();
-        assert_eq!(s.listen.to_string(), "127.0.0.1:9001");
-        assert!(!s.demo);
-        assert_eq!(s.worker_poll_ms, 500);
-        assert_eq!(s.password.policy.history, 3);
-        let s = Settings::load(
-            Some(f.path()),
-            env(&[("KABINET_PASSWORD_MIN_LENGTH", "16")]),
-        )
-        .unwrap();
-        assert_eq!(s.password.policy.min_length, 16);
-    }
-
-    #[test]
-    fn bad_encryption_keys_name_their_origin() {
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        writeln!(f, "[encryption]\nkeys = \"k1=short\"").unwrap();
-        let s = Settings::load(Some(f.path()), env(&[])).unwrap();
-        let e = s.keyring().unwrap_err();
-        assert!(e.starts_with("`encryption.keys` in "), "{e}");
-        let s = Settings::load(None, env(&[("KABINET_ENCRYPTION_KEYS", "k1=short")])).unwrap();
-        assert!(
-            s.keyring()
-                .unwrap_err()
-                .starts_with("KABINET_ENCRYPTION_KEYS:")
-        );
-    }
-
-    #[test]
-    fn bad_values_name_their_origin() {
-        let e = Settings::load(None, env(&[("KABINET_LISTEN", "nowhere")])).unwrap_err();
-        assert!(e.to_string().starts_with("KABINET_LISTEN:"), "{e}");
-        let e = Settings::load(None, env(&[("KABINET_DATABASE_URL", "mysql://x")])).unwrap_err();
-        assert!(e.to_string().contains("KABINET_DATABASE_URL"), "{e}");
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        writeln!(f, "worker_poll_ms = 1").unwrap();
-        let e = Settings::load(Some(f.path()), env(&[])).unwrap_err();
-        assert!(e.to_string().contains("`worker_poll_ms` in"), "{e}");
-        let mut f = tempfile::NamedTempFile::new().unwrap();
-        writeln!(f, "listn = \"x\"").unwrap();
-        let e = Settings::load(Some(f.path()), env(&[])).unwrap_err();
-        assert!(e.to_string().contains("unknown key `listn`"), "{e}");
-    }
-
-    #[test]
-    fn smtp_urls() {
-        let t = SmtpTarget::parse("smtp://u:p%40@relay.local:2525").unwrap();
-        assert_eq!((t.host.as_str(), t.port), ("relay.local", 2525));
-        assert_eq!(t.credentials, Some(("u".into(), "p%40".into())));
-        assert_eq!(SmtpTarget::parse("smtp://127.0.0.1").unwrap().port, 25);
-        assert!(SmtpTarget::parse("smtps://relay").is_err());
-        assert!(SmtpTarget::parse("smtp://relay:port").is_err());
-    }
-
-    #[test]
-    fn secrets_are_redacted_in_debug() {
-        let s = Settings::load(
-            None,
-            env(&[
-                ("KABINET_DATABASE_URL", "postgres://kab:hunter2@db/kab"),
-                ("KABINET_SMTP_URL", "smtp://mailer:pa55@relay:25"),
-            ]),
-        )
-        .unwrap();
-        let debug = format!("{s:?}");
-        assert!(
-            !debug.contains("hunter2") && !debug.contains("pa55"),
-            "{debug}"
-        );
-        assert!(debug.contains("postgres://kab:***@db/kab"), "{debug}");
-        assert!(!s.demo, "demo is off when a database is configured");
-    }
-}
+#[path = "settings_tests.rs"]
+mod tests;

@@ -41,6 +41,14 @@ pub enum StartError {
         /// Why.
         source: std::io::Error,
     },
+    /// The metrics address could not be bound.
+    #[error("cannot listen on {addr} (KABINET_METRICS_LISTEN): {source}")]
+    MetricsListen {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        source: std::io::Error,
+    },
     /// A directory under `data_dir` could not be created.
     #[error("cannot create {path} (KABINET_DATA_DIR): {source}")]
     DataDir {
@@ -145,6 +153,7 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
 /// A running server (and its worker, when enabled).
 pub struct Server {
     addr: SocketAddr,
+    metrics_addr: Option<SocketAddr>,
     shutdown: Arc<watch::Sender<bool>>,
     done: JoinHandle<()>,
 }
@@ -153,6 +162,11 @@ impl Server {
     /// The address it listens on.
     pub fn addr(&self) -> SocketAddr {
         self.addr
+    }
+
+    /// The separate metrics address (`metrics.listen`), when configured.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_addr
     }
 
     /// Stops accepting, lets requests in flight and the worker's current event finish,
@@ -170,8 +184,12 @@ pub async fn start(app: App, listener: TcpListener) -> Result<Server, StartError
         source,
     })?;
     let state = AppState::new(app.clone()).map_err(StartError::Config)?;
-    let router = kabinet_web::router(state);
     let (shutdown, stop) = watch::channel(false);
+    let metrics_addr = match app.settings.metrics_listen {
+        Some(addr) => Some(serve_metrics(addr, state.clone(), stop.clone()).await?),
+        None => None,
+    };
+    let router = kabinet_web::router(state);
     let shutdown = Arc::new(shutdown);
     let stop_all = Arc::clone(&shutdown);
     let worker = if app.settings.worker {
@@ -214,7 +232,33 @@ pub async fn start(app: App, listener: TcpListener) -> Result<Server, StartError
     });
     Ok(Server {
         addr,
+        metrics_addr,
         shutdown,
         done,
     })
+}
+
+/// Serves `GET /metrics` without a token on `addr` (`metrics.listen`) until `stop`.
+async fn serve_metrics(
+    addr: SocketAddr,
+    state: AppState,
+    mut stop: watch::Receiver<bool>,
+) -> Result<SocketAddr, StartError> {
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::MetricsListen { addr, source })?;
+    let bound = listener
+        .local_addr()
+        .map_err(|source| StartError::MetricsListen { addr, source })?;
+    let router = kabinet_web::metrics_router(state);
+    tokio::spawn(async move {
+        let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+            let _ = stop.wait_for(|s| *s).await;
+        });
+        if let Err(e) = serve.await {
+            tracing::error!(error = %e, "the metrics listener failed");
+        }
+    });
+    tracing::info!(address = %bound, "metrics served without a token (metrics.listen)");
+    Ok(bound)
 }

@@ -105,6 +105,8 @@ pub struct TestApp {
     pub app: App,
     /// The server's address.
     pub addr: SocketAddr,
+    /// The separate metrics address, when `KABINET_METRICS_LISTEN` is set.
+    pub metrics_addr: Option<SocketAddr>,
     /// A client that keeps cookies and does not follow redirects.
     pub client: reqwest::Client,
     /// The manual clock, when asked for.
@@ -171,6 +173,7 @@ impl TestApp {
         TestApp {
             app,
             addr: server.addr(),
+            metrics_addr: server.metrics_addr(),
             client,
             clock: manual,
             backend,

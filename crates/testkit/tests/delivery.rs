@@ -119,6 +119,7 @@ backend_test! {
         let app = TestApp::spawn_with(backend, options(&[
             ("KABINET_SMTP_URL", smtp.url()),
             ("KABINET_OUTBOX_MAX_ATTEMPTS", "3".into()),
+            ("KABINET_METRICS_LISTEN", "127.0.0.1:0".into()),
         ], false, true)).await;
         let clock = app.clock.clone().unwrap();
         let id = ops::send_test_message(&app.app, &Ctx::cli(), TestTarget::Email("a@b.ru".into())).await.unwrap();
@@ -133,7 +134,8 @@ backend_test! {
         let dead = outbox::get(&app.app.store, id).await.unwrap().unwrap();
         assert_eq!((dead.status, dead.attempts), (Status::Dead, 3));
         assert_eq!(outbox::counts(&app.app.store).await.unwrap().dead, 1);
-        let metrics = app.get("/metrics").await.text().await.unwrap();
+        let metrics_url = format!("http://{}/metrics", app.metrics_addr.unwrap());
+        let metrics = app.client.get(metrics_url).send().await.unwrap().text().await.unwrap();
         assert!(metrics.contains("kabinet_outbox_events{state=\"dead\"} 1"), "{metrics}");
         app.stop().await;
     }

@@ -92,13 +92,16 @@ backend_test! {
 
 backend_test! {
     async fn health_readiness_and_metrics(backend) {
-        let app = TestApp::spawn(backend).await;
+        let app = TestApp::spawn_with(backend, TestOptions {
+            env: vec![("KABINET_METRICS_TOKEN".into(), "a-scraper-token-1234".into())],
+            ..TestOptions::default()
+        }).await;
         assert_eq!(app.get("/healthz").await.json::<Value>().await.unwrap()["status"], "ok");
         let ready = app.get("/readyz").await;
         assert_eq!(ready.status(), 200);
         assert_eq!(ready.json::<Value>().await.unwrap()["status"], "ready");
 
-        let metrics = app.get("/metrics").await;
+        let metrics = app.client.get(app.url("/metrics")).bearer_auth("a-scraper-token-1234").send().await.unwrap();
         assert!(metrics.headers()["content-type"].to_str().unwrap().starts_with("text/plain"));
         let text = metrics.text().await.unwrap();
         assert!(text.contains("kabinet_http_requests_total{method=\"GET\",route=\"/readyz\",status=\"200\"} 1"), "{text}");

@@ -231,13 +231,25 @@ impl WebError {
             | WebError::TooMany { key, .. } => Some(*key),
             _ => None,
         };
-        match (key, current_state()) {
-            (Some(key), Some(state)) => {
+        let text = |state: &crate::AppState| match &self {
+            // Field errors that reach a page outside its form (refused characters):
+            // each names its field.
+            WebError::Validation(fields) => Some(
+                fields
+                    .iter()
+                    .map(|f| format!("«{}»: {}", f.field, state.i18n.t(f.key)))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            ),
+            _ => key.map(|k| state.i18n.t(k)),
+        };
+        match current_state().and_then(|state| text(&state).map(|text| (state, text))) {
+            Some((state, text)) => {
                 let (_, title_key) = self.slug_and_title_key();
                 let page = ErrorPage {
                     l: Layout::new(&state),
                     title: state.i18n.t(title_key),
-                    text: state.i18n.t(key),
+                    text,
                     request_id: None,
                 };
                 match render(&page) {
@@ -245,7 +257,7 @@ impl WebError {
                     Err(_) => error_page(status),
                 }
             }
-            _ => error_page(status),
+            None => error_page(status),
         }
     }
 

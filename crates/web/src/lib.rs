@@ -5,9 +5,11 @@
 pub mod api;
 pub mod error;
 pub mod format;
+pub mod input;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;
+pub mod redirect;
 pub mod session;
 pub mod upload;
 
@@ -41,6 +43,13 @@ impl AppState {
             metrics: Arc::new(Metrics::new()),
         })
     }
+}
+
+/// Only `GET /metrics`, without a token: for the separate `metrics.listen` address.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", get(api::health::scrape))
+        .with_state(state)
 }
 
 /// The whole application: pages, API, operations endpoints, middleware.
@@ -326,6 +335,7 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::catch_panic::CatchPanicLayer::custom(
             error::panic_response,
         ))
+        .layer(axum::middleware::from_fn(input::refuse_control_characters))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             middleware::observe,

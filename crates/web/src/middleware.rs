@@ -63,17 +63,38 @@ fn incoming_request_id(request: &Request) -> Option<String> {
     ok.then(|| value.to_owned())
 }
 
-fn client_addr(request: &Request, trust_forwarded: bool) -> Option<String> {
-    if trust_forwarded
-        && let Some(first) = request
+/// The client address a chain of `X-Forwarded-For` values names, behind `proxies`
+/// trusted proxies: each proxy appends the address it was reached from, so the client
+/// is the `proxies`-th entry from the right; anything left of it may be forged. `None`
+/// when the list is shorter or that entry is not an address (`1.2.3.4`, `::1`, or with a
+/// port, `1.2.3.4:80`, `[::1]:80`).
+pub fn forwarded_client<'a>(
+    values: impl IntoIterator<Item = &'a str>,
+    proxies: usize,
+) -> Option<std::net::IpAddr> {
+    let entries: Vec<&str> = values
+        .into_iter()
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .collect();
+    let index = entries.len().checked_sub(proxies.max(1))?;
+    let entry = entries.get(index)?;
+    entry
+        .parse::<std::net::IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<SocketAddr>().ok().map(|a| a.ip()))
+}
+
+fn client_addr(request: &Request, trust_forwarded: bool, proxies: usize) -> Option<String> {
+    if trust_forwarded {
+        let values = request
             .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
-            .map(str::trim)
-            .filter(|v| v.parse::<std::net::IpAddr>().is_ok())
-    {
-        return Some(first.to_owned());
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        if let Some(ip) = forwarded_client(values, proxies) {
+            return Some(ip.to_string());
+        }
     }
     request
         .extensions()
@@ -112,7 +133,11 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         .map(|m| m.as_str().to_owned())
         .unwrap_or_else(|| "unmatched".to_owned());
     let tls = served_over_tls(&request, &state);
-    let addr = client_addr(&request, state.app.settings.trust_forwarded_headers);
+    let addr = client_addr(
+        &request,
+        state.app.settings.trust_forwarded_headers,
+        state.app.settings.trusted_proxies,
+    );
     request.extensions_mut().insert(RequestId(id.clone()));
     request.extensions_mut().insert(ClientAddr(addr));
 
@@ -186,4 +211,46 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
         );
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::forwarded_client;
+
+    fn client(values: &[&str], proxies: usize) -> Option<String> {
+        forwarded_client(values.iter().copied(), proxies).map(|ip| ip.to_string())
+    }
+
+    #[test]
+    fn the_client_is_what_the_outermost_trusted_proxy_appended() {
+        assert_eq!(
+            client(&["6.6.6.6, 10.1.2.3"], 1).as_deref(),
+            Some("10.1.2.3")
+        );
+        assert_eq!(
+            client(&["6.6.6.6, 10.1.2.3, 10.0.0.1"], 2).as_deref(),
+            Some("10.1.2.3")
+        );
+        // Several header lines form one list, in order.
+        assert_eq!(
+            client(&["6.6.6.6", "10.1.2.3"], 1).as_deref(),
+            Some("10.1.2.3")
+        );
+        assert_eq!(
+            client(&["[2001:db8::1]:443"], 1).as_deref(),
+            Some("2001:db8::1")
+        );
+        assert_eq!(
+            client(&["6.6.6.6, 10.1.2.3:5000"], 1).as_deref(),
+            Some("10.1.2.3")
+        );
+    }
+
+    #[test]
+    fn short_or_unparsable_lists_name_nobody() {
+        assert_eq!(client(&["10.1.2.3"], 2), None);
+        assert_eq!(client(&["6.6.6.6, unknown"], 1), None);
+        assert_eq!(client(&[], 1), None);
+        assert_eq!(client(&["10.1.2.3, "], 1), None);
+    }
 }

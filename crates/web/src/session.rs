@@ -187,6 +187,18 @@ impl FromRequestParts<AppState> for Visit {
             && let Some(org) = parts.headers.get(ORGANIZATION_HEADER)
             && let Some(who) = signed_in.as_mut()
         {
+            // A state change is checked for its CSRF token before the organisation is
+            // looked up: a forged request learns nothing about organisations.
+            if !parts.method.is_safe() {
+                let given = parts
+                    .headers
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if !auth::csrf_matches(&who.csrf_token, given) {
+                    return Err(WebError::Refused("auth-csrf"));
+                }
+            }
             let org = org.to_str().map_err(|_| WebError::NotFound)?.trim();
             who.acting = Some(kabinet_app::organisations::acting(&state.app, who, org).await?);
         }

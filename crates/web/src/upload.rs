@@ -77,6 +77,11 @@ pub async fn read_with(
             }
             None => {
                 let text = field.text().await.map_err(bad)?;
+                if !crate::input::acceptable(&name, &text)
+                    || name.chars().any(|c| !crate::input::allowed_char(c, false))
+                {
+                    return Err(crate::input::refused(name.replace(char::is_control, "")));
+                }
                 parts.fields.insert(name, text);
             }
         }

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::sse::{Event as SseEvent, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
@@ -15,7 +15,7 @@ use kabinet_store::applications::Filter;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiMultipart, ApiQuery};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::upload;
@@ -86,6 +86,7 @@ fn item(a: &Application) -> ApplicationItem {
 
 /// A move in the history.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ApplicationHistoryItem)]
 pub struct HistoryItem {
     /// The status reached.
     pub status: String,
@@ -370,7 +371,7 @@ pub struct ApplicationList {
 pub async fn list(
     State(state): State<AppState>,
     visit: Visit,
-    Query(q): Query<ListQuery>,
+    ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<ApplicationList>, WebError> {
     let who = visit.require()?;
     let f = filter(&q)?;
@@ -443,7 +444,7 @@ pub async fn attach(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    multipart: Multipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<Attachment>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let limit = applications::attachment_limit(&state.app, who, &id).await?;
@@ -677,7 +678,7 @@ pub async fn result(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    multipart: Multipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<Attachment>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read_with(

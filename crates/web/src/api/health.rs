@@ -4,9 +4,11 @@ use std::time::Duration;
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::header;
-use axum::response::IntoResponse;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use secrecy::ExposeSecret;
 use serde::Serialize;
+use subtle::ConstantTimeEq;
 use utoipa::ToSchema;
 
 use crate::{AppState, WebError};
@@ -49,15 +51,43 @@ pub async fn readyz(State(state): State<AppState>) -> Result<Json<Health>, WebEr
     }
 }
 
-/// Metrics in the Prometheus text format.
+/// Metrics in the Prometheus text format, on the public listener: only with
+/// `Authorization: Bearer <metrics.token>`; without `metrics.token` it is not here (404).
 #[utoipa::path(
     get,
     path = "/metrics",
     tag = "operations",
     summary = "Метрики в формате Prometheus",
-    responses((status = 200, description = "Prometheus text format", content_type = "text/plain"))
+    description = "Answers only to `Authorization: Bearer <metrics.token>`; without that setting the address is not served here (404). `metrics.listen` serves it without a token on a separate address.",
+    responses(
+        (status = 200, description = "Prometheus text format", content_type = "text/plain"),
+        (status = 401, description = "No or a wrong bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "Not served on this listener (no `metrics.token`)", content_type = "text/html")
+    )
 )]
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+pub async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let Some(token) = &state.app.settings.metrics_token else {
+        return WebError::NotFound.page_response();
+    };
+    let given = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    let expected = token.expose_secret().as_bytes();
+    if !bool::from(expected.ct_eq(given.trim().as_bytes())) {
+        let mut response = WebError::Unauthorized("auth-required").api_response();
+        response.headers_mut().insert(
+            header::WWW_AUTHENTICATE,
+            HeaderValue::from_static("Bearer realm=\"metrics\""),
+        );
+        return response;
+    }
+    scrape(State(state)).await.into_response()
+}
+
+/// The metrics without a token: served only on the `metrics.listen` address.
+pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
     let mut out = String::with_capacity(4096);
     state.metrics.render(&mut out);
     let up = state.app.store.ping().await.is_ok();

@@ -2,7 +2,7 @@
 //! in the API; the staff decisions on them.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kabinet_app::identity;
@@ -12,7 +12,7 @@ use kabinet_store::requests::{Kind, Request};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiMultipart};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::upload::{self, Parts};
@@ -114,7 +114,7 @@ pub fn method(parts: &Parts) -> Result<ConfirmMethod, AppError> {
 pub async fn file_identity_request(
     State(state): State<AppState>,
     visit: Visit,
-    multipart: Multipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<Filed>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read(multipart).await?;
@@ -223,7 +223,7 @@ pub fn change_input(parts: &Parts) -> ProfileInput {
 pub async fn file_change_request(
     State(state): State<AppState>,
     visit: Visit,
-    multipart: Multipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<Filed>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read(multipart).await?;

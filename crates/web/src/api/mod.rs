@@ -7,6 +7,7 @@ pub mod identity;
 pub mod json;
 pub mod mfa;
 pub mod notifications;
+mod openapi_fixes;
 pub mod organizations;
 pub mod profile;
 pub mod services;
@@ -157,6 +158,9 @@ pub fn openapi_json() -> Value {
     DOC.get_or_init(|| {
         let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or(Value::Null);
         with_organization_header(&mut doc);
+        openapi_fixes::with_common_responses(&mut doc);
+        openapi_fixes::unique_operation_ids(&mut doc);
+        openapi_fixes::with_input_rules(&mut doc);
         doc
     })
     .clone()

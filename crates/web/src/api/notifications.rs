@@ -3,14 +3,14 @@
 use std::collections::BTreeMap;
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kabinet_app::inbox;
 use kabinet_store::notifications::Notification;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiQuery};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::{AppState, WebError};
@@ -78,7 +78,7 @@ pub struct Items {
 pub async fn list(
     State(state): State<AppState>,
     visit: Visit,
-    Query(p): Query<ListParams>,
+    ApiQuery(p): ApiQuery<ListParams>,
 ) -> Result<Json<Items>, WebError> {
     let who = visit.require()?;
     let unread = matches!(p.unread.as_deref(), Some("true" | "1"));

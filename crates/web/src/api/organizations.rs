@@ -8,7 +8,7 @@ use kabinet_app::organisations::{self, NewOrganisation, View};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiMultipart};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::{AppState, WebError};
@@ -486,6 +486,7 @@ pub async fn update(
 
 /// A line of «История изменений».
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OrganizationHistoryItem)]
 pub struct HistoryItem {
     /// When (RFC 3339).
     pub at: String,
@@ -534,6 +535,7 @@ pub async fn history(
 
 /// A statutory document.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = OrganizationDocument)]
 pub struct DocumentItem {
     /// The file's id.
     pub file_id: String,
@@ -609,7 +611,7 @@ pub async fn add_document(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    multipart: axum::extract::Multipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<(StatusCode, Json<DocumentItem>), WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = crate::upload::read(multipart).await?;

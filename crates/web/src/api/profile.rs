@@ -2,13 +2,13 @@
 //! call that confirms an identity.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use kabinet_app::profile::{self, AddressInput, PassportInput, Profile, ProfileInput};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiQuery};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::{AppState, WebError};
@@ -261,7 +261,7 @@ pub struct HistoryQuery {
 pub async fn history(
     State(state): State<AppState>,
     visit: Visit,
-    Query(q): Query<HistoryQuery>,
+    ApiQuery(q): ApiQuery<HistoryQuery>,
 ) -> Result<Json<History>, WebError> {
     let who = visit.require()?;
     let items = profile::history(&state.app, who, q.limit.unwrap_or(100))

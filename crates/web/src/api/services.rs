@@ -1,11 +1,12 @@
 //! The services catalog in the API (CAT-1, CAT-2).
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use kabinet_app::catalog::{self, Service};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::json::ApiQuery;
 use crate::error::Problem;
 use crate::{AppState, WebError};
 
@@ -72,7 +73,7 @@ pub struct SearchQuery {
     responses((status = 200, description = "The services", body = ServiceList)))]
 pub async fn list(
     State(state): State<AppState>,
-    Query(q): Query<SearchQuery>,
+    ApiQuery(q): ApiQuery<SearchQuery>,
 ) -> Result<Json<ServiceList>, WebError> {
     let all = catalog::all(&state.app).await?;
     let items = if q.q.trim().is_empty() {
@@ -111,6 +112,7 @@ pub struct FieldItem {
 
 /// A document to attach.
 #[derive(Debug, Serialize, ToSchema)]
+#[schema(as = ServiceDocument)]
 pub struct DocumentItem {
     /// Kind (the `kind` of an attachment).
     pub kind: String,

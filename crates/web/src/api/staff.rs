@@ -2,7 +2,7 @@
 //! overview, staff administration and blocking, the audit log for auditors.
 
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use kabinet_app::backoffice::{self, QueueItem, QueueQuery};
@@ -10,7 +10,7 @@ use kabinet_store::audit::{Entry, Search};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiQuery};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::{AppState, WebError};
@@ -121,7 +121,7 @@ pub struct Queue {
 pub async fn queue(
     State(state): State<AppState>,
     visit: Visit,
-    Query(p): Query<QueueParams>,
+    ApiQuery(p): ApiQuery<QueueParams>,
 ) -> Result<Json<Queue>, WebError> {
     let who = visit.require()?;
     let page = p.page.unwrap_or(1).max(1);
@@ -541,7 +541,7 @@ pub fn csv_response(body: String) -> Response {
 pub async fn audit(
     State(state): State<AppState>,
     visit: Visit,
-    Query(p): Query<AuditParams>,
+    ApiQuery(p): ApiQuery<AuditParams>,
 ) -> Result<Response, WebError> {
     let who = visit.require()?;
     let csv = p.format.as_deref() == Some("csv");

@@ -2,7 +2,7 @@
 //! contact), «Мои обращения», the conversation with attachments; the staff side.
 
 use axum::Json;
-use axum::extract::{Multipart, Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kabinet_app::support::{self, NewTicket, TicketView};
@@ -10,7 +10,7 @@ use kabinet_store::support::Ticket;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::json::ApiJson;
+use super::json::{ApiJson, ApiMultipart, ApiQuery};
 use crate::error::Problem;
 use crate::session::Visit;
 use crate::upload;
@@ -213,7 +213,7 @@ pub async fn attach(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    multipart: Multipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<StatusCode, WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read(multipart).await?;
@@ -278,7 +278,7 @@ pub struct QueueParams {
 pub async fn staff_queue(
     State(state): State<AppState>,
     visit: Visit,
-    Query(p): Query<QueueParams>,
+    ApiQuery(p): ApiQuery<QueueParams>,
 ) -> Result<Json<TicketList>, WebError> {
     let who = visit.require()?;
     let status = p.status.as_deref().filter(|s| !s.is_empty());
@@ -334,7 +334,7 @@ pub async fn staff_attach(
     State(state): State<AppState>,
     visit: Visit,
     Path(id): Path<String>,
-    multipart: Multipart,
+    ApiMultipart(multipart): ApiMultipart,
 ) -> Result<StatusCode, WebError> {
     let who = visit.require_with_csrf_header()?;
     let parts = upload::read(multipart).await?;

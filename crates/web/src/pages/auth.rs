@@ -49,7 +49,10 @@ pub(super) fn respond(
     response
 }
 
+/// `303 See Other` to a path on this site; a target that is not one (see
+/// [`crate::redirect::local_path`]) goes to `/` instead.
 pub(super) fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
+    let to = crate::redirect::local_path(to).unwrap_or("/");
     let mut response = Redirect::to(to).into_response();
     if let Some(c) = cookie {
         response.headers_mut().append(header::SET_COOKIE, c);

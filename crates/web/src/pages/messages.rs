@@ -207,10 +207,9 @@ pub async fn read(
         Ok(()) => {
             let to = form
                 .get("next")
-                .filter(|n| n.starts_with('/') && !n.starts_with("//"))
-                .cloned()
-                .unwrap_or_else(|| "/messages".to_owned());
-            see_other(&to, None)
+                .and_then(|n| crate::redirect::local_path(n))
+                .unwrap_or("/messages");
+            see_other(to, None)
         }
         Err(e) => WebError::from(e).page_response(),
     }
