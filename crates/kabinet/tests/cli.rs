@@ -485,6 +485,8 @@ backend_test! {
             .and_then(|l| l.split_whitespace().next())
             .unwrap_or_else(|| panic!("unexpected first line {line:?}"))
             .to_owned();
+        // reqwest speaks TLS through rustls with the provider kabinet installs.
+        kabinet_app::http::install_tls_provider();
         let health = reqwest::get(format!("{base}healthz")).await.unwrap();
         assert_eq!(health.status(), 200);
         let status = Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
