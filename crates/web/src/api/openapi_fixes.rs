@@ -43,12 +43,15 @@ const COMMON: &[(&str, &str, &str)] = &[
     ),
 ];
 
-/// Operations that are rate limited per login or per address.
+/// Operations that are rate limited per login, per account or per address (a password
+/// typed in a session counts with the sign-in failures; codes have their limits).
 const RATE_LIMITED: &[&str] = &[
     "/api/v1/registrations",
     "/api/v1/session",
     "/api/v1/password-recovery",
     "/api/v1/unlock",
+    "/api/v1/me/password",
+    "/api/v1/me/contacts",
 ];
 
 fn problem_response(description: &str) -> Value {
