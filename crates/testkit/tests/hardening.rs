@@ -347,6 +347,10 @@ backend_test! {
         assert_eq!(res.status(), 422);
 
         let (c, csrf) = demo_sign_in(&app, None).await;
+        // A body that is not an object, even where every field is optional: 400.
+        let res = c.post(app.url("/api/v1/notifications/read-all")).header("X-CSRF-Token", &csrf).json(&json!([])).send().await.unwrap();
+        assert_eq!(res.status(), 400);
+        assert_eq!(res.headers()["content-type"], "application/problem+json");
         // Query parameters and multipart bodies that do not read: problem details.
         let res = c.get(app.url("/api/v1/applications?page=abc")).send().await.unwrap();
         assert_eq!(res.status(), 400);

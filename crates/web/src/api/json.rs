@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::WebError;
 
 /// `Json<T>` with RFC 9457 errors: `413` over the body limit, `422` naming the field when a string holds a refused character (see
-/// [`crate::input`]), `400` for anything else that is not JSON of the right shape.
+/// [`crate::input`]), `400` for anything else that is not a JSON object of the right shape.
 pub struct ApiJson<T>(pub T);
 
 impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
@@ -29,6 +29,10 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
         };
         if let Some(field) = crate::input::json_offender(&value) {
             return Err(crate::input::refused(field));
+        }
+        // Every body of this API is an object; serde would read a struct from an array too.
+        if !value.is_object() {
+            return Err(bad_shape("ожидается объект"));
         }
         serde_json::from_value(value)
             .map(ApiJson)
