@@ -11,6 +11,7 @@ mod openapi_fixes;
 pub mod organizations;
 pub mod profile;
 pub mod services;
+pub mod sessions;
 pub mod staff;
 pub mod support;
 
@@ -18,7 +19,7 @@ use std::sync::OnceLock;
 
 use axum::Json;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use serde_json::Value;
 use utoipa::OpenApi;
@@ -52,6 +53,9 @@ use crate::error::{Problem, ProblemField};
         mfa::complete,
         mfa::send_code,
         mfa::reauth,
+        sessions::list,
+        sessions::end,
+        sessions::end_others,
         mfa::start,
         mfa::confirm,
         mfa::disable,
@@ -237,6 +241,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/api/v1/me/password", post(auth::change_password))
         .route("/api/v1/session/reauth", post(mfa::reauth))
+        .route(
+            "/api/v1/me/sessions",
+            get(sessions::list).delete(sessions::end_others),
+        )
+        .route("/api/v1/me/sessions/{id}", delete(sessions::end))
         .route("/api/v1/me/mfa/totp", post(mfa::start).delete(mfa::disable))
         .route("/api/v1/me/mfa/totp/confirm", post(mfa::confirm))
         .route(
