@@ -106,7 +106,7 @@ backend_test! {
         // Staff: the queue, a refusal needs a reason, verification makes it active.
         assert_eq!(u.get("/api/v1/staff/organizations").await.status(), 403);
         let queue = op.json("/api/v1/staff/organizations").await;
-        assert_eq!(queue.as_array().unwrap().len(), 2);
+        assert_eq!(queue["items"].as_array().unwrap().len(), 2, "a list is {{\"items\": […]}}");
         assert_eq!(op.post(&format!("/api/v1/staff/organizations/{id}/refuse"), json!({ "comment": " " })).await.status(), 422);
         assert_eq!(op.post(&format!("/api/v1/staff/organizations/{id}/verify"), json!({ "comment": "Сверено с ЕГРЮЛ" })).await.status(), 200);
         assert_eq!(op.post(&format!("/api/v1/staff/organizations/{id}/verify"), json!({})).await.status(), 409);

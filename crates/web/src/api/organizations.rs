@@ -229,22 +229,28 @@ pub async fn members(
     Ok(Json(Members { items }))
 }
 
-/// Organisations waiting for verification (staff).
+/// Organisations waiting for verification.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PendingOrganizations {
+    /// Oldest first.
+    pub items: Vec<OrgBody>,
+}
+
+/// Organisations waiting for verification (staff), as `{"items": […]}` like every list.
 #[utoipa::path(get, path = "/api/v1/staff/organizations", tag = "staff",
     summary = "Организации на проверке",
-    responses((status = 200, description = "Oldest first", body = Vec<OrgBody>)))]
+    responses((status = 200, description = "Oldest first", body = PendingOrganizations)))]
 pub async fn pending(
     State(state): State<AppState>,
     visit: Visit,
-) -> Result<Json<Vec<OrgBody>>, WebError> {
+) -> Result<Json<PendingOrganizations>, WebError> {
     let who = visit.require()?;
-    Ok(Json(
-        organisations::pending(&state.app, who)
-            .await?
-            .into_iter()
-            .map(body)
-            .collect(),
-    ))
+    let items = organisations::pending(&state.app, who)
+        .await?
+        .into_iter()
+        .map(body)
+        .collect();
+    Ok(Json(PendingOrganizations { items }))
 }
 
 /// Staff's comment.
