@@ -3,9 +3,11 @@
 #![forbid(unsafe_code)]
 
 pub mod api;
+pub mod download;
 pub mod error;
 pub mod format;
 pub mod input;
+pub mod live;
 pub mod metrics;
 pub mod middleware;
 pub mod pages;

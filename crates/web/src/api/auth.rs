@@ -342,3 +342,16 @@ pub async fn confirm_unlock(
     auth::confirm_unlock(&state.app, &visit.ctx, &body.login, &body.code).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(register))
+        .routes(utoipa_axum::routes!(confirm_registration))
+        .routes(utoipa_axum::routes!(sign_in, current, sign_out))
+        .routes(utoipa_axum::routes!(change_password))
+        .routes(utoipa_axum::routes!(start_unlock))
+        .routes(utoipa_axum::routes!(confirm_unlock))
+        .routes(utoipa_axum::routes!(start_recovery))
+        .routes(utoipa_axum::routes!(confirm_recovery))
+}

@@ -122,3 +122,11 @@ pub async fn scrape(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 use crate::error::Problem;
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(healthz))
+        .routes(utoipa_axum::routes!(readyz))
+        .routes(utoipa_axum::routes!(metrics))
+}

@@ -369,3 +369,25 @@ pub async fn refuse_change(
     identity::refuse_change(&state.app, &visit.ctx, who, &id, &body.reason).await?;
     Ok(StatusCode::OK)
 }
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    use utoipa_axum::router::UtoipaMethodRouterExt;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(
+            utoipa_axum::routes!(my_identity_requests, file_identity_request).layer(
+                axum::extract::DefaultBodyLimit::max(crate::upload::BODY_LIMIT),
+            ),
+        )
+        .routes(
+            utoipa_axum::routes!(my_change_requests, file_change_request).layer(
+                axum::extract::DefaultBodyLimit::max(crate::upload::BODY_LIMIT),
+            ),
+        )
+        .routes(utoipa_axum::routes!(download))
+        .routes(utoipa_axum::routes!(identity_queue))
+        .routes(utoipa_axum::routes!(refuse_identity))
+        .routes(utoipa_axum::routes!(change_queue))
+        .routes(utoipa_axum::routes!(approve_change))
+        .routes(utoipa_axum::routes!(refuse_change))
+}

@@ -197,3 +197,14 @@ pub async fn disable_codes(
     auth::set_code_factor(&state.app, &visit.ctx, who, false).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(complete))
+        .routes(utoipa_axum::routes!(send_code))
+        .routes(utoipa_axum::routes!(enable_codes, disable_codes))
+        .routes(utoipa_axum::routes!(reauth))
+        .routes(utoipa_axum::routes!(start, disable))
+        .routes(utoipa_axum::routes!(confirm))
+}

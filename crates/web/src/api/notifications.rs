@@ -371,3 +371,15 @@ pub async fn staff_list(
             .collect(),
     }))
 }
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(staff_list))
+        .routes(utoipa_axum::routes!(list))
+        .routes(utoipa_axum::routes!(read_all))
+        .routes(utoipa_axum::routes!(get))
+        .routes(utoipa_axum::routes!(read))
+        .routes(utoipa_axum::routes!(put_webhook, delete_webhook))
+        .routes(utoipa_axum::routes!(get_settings, put_settings))
+}

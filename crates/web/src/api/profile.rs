@@ -517,3 +517,15 @@ pub async fn close(
     );
     Ok(response)
 }
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(get_me, patch_me, close))
+        .routes(utoipa_axum::routes!(export))
+        .routes(utoipa_axum::routes!(history))
+        .routes(utoipa_axum::routes!(contacts, add_contact))
+        .routes(utoipa_axum::routes!(confirm_contact))
+        .routes(utoipa_axum::routes!(remove_contact))
+        .routes(utoipa_axum::routes!(confirm_identity))
+}

@@ -214,3 +214,10 @@ pub fn detail(s: &Service) -> ServiceDetail {
             .collect(),
     }
 }
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list))
+        .routes(utoipa_axum::routes!(get))
+}

@@ -105,3 +105,10 @@ pub async fn end_others(
     let ended = auth::end_other_sessions(&state.app, &visit.ctx, who).await?;
     Ok(Json(SessionsEnded { ended }))
 }
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(list, end_others))
+        .routes(utoipa_axum::routes!(end))
+}

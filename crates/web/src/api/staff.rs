@@ -684,3 +684,18 @@ pub async fn broadcast(
         kabinet_app::broadcast::get(&state.app, who, &id).await?,
     )))
 }
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(queue))
+        .routes(utoipa_axum::routes!(assign))
+        .routes(utoipa_axum::routes!(overview))
+        .routes(utoipa_axum::routes!(staff_list, create_staff))
+        .routes(utoipa_axum::routes!(set_role))
+        .routes(utoipa_axum::routes!(block))
+        .routes(utoipa_axum::routes!(unblock))
+        .routes(utoipa_axum::routes!(audit))
+        .routes(utoipa_axum::routes!(broadcasts, create_broadcast))
+        .routes(utoipa_axum::routes!(broadcast))
+}

@@ -382,3 +382,28 @@ pub async fn staff_escalate(
     support::escalate(&state.app, &visit.ctx, who, &id, &body.reason).await?;
     Ok(StatusCode::OK)
 }
+
+/// The routes of this area, each declared once by its `#[utoipa::path]`.
+pub(crate) fn router() -> utoipa_axum::router::OpenApiRouter<crate::AppState> {
+    use utoipa_axum::router::UtoipaMethodRouterExt;
+    utoipa_axum::router::OpenApiRouter::new()
+        .routes(utoipa_axum::routes!(mine, create))
+        .routes(utoipa_axum::routes!(get))
+        .routes(utoipa_axum::routes!(reply))
+        .routes(
+            utoipa_axum::routes!(attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::BODY_LIMIT,
+            )),
+        )
+        .routes(utoipa_axum::routes!(close))
+        .routes(utoipa_axum::routes!(download))
+        .routes(utoipa_axum::routes!(staff_queue))
+        .routes(utoipa_axum::routes!(staff_get))
+        .routes(utoipa_axum::routes!(staff_answer))
+        .routes(
+            utoipa_axum::routes!(staff_attach).layer(axum::extract::DefaultBodyLimit::max(
+                crate::upload::BODY_LIMIT,
+            )),
+        )
+        .routes(utoipa_axum::routes!(staff_escalate))
+}
