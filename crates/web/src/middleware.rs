@@ -6,14 +6,14 @@ use std::net::SocketAddr;
 use std::time::Instant;
 
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
-use axum::http::Method;
 use axum::http::{HeaderName, HeaderValue, header};
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::Response;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use crate::AppState;
+use crate::{AppState, WebError};
 
 #[derive(Clone)]
 struct Scope {
@@ -121,6 +121,40 @@ fn served_over_tls(request: &Request, state: &AppState) -> bool {
     over_tls(request.headers(), state)
 }
 
+/// Under `/api/v1` every error is problem+json in Russian: an error answer that a
+/// handler did not make (axum's own rejections — a path segment that does not decode, a
+/// body of the wrong kind — are `text/plain` in English) becomes the problem of its status.
+fn problem_for_plain_error(response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/problem+json"));
+    if is_problem || !(status.is_client_error() || status.is_server_error()) {
+        return response;
+    }
+    let error = match status {
+        StatusCode::NOT_FOUND => WebError::NotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => WebError::TooLarge("input-too-large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => WebError::UnsupportedType("api-json-content-type"),
+        StatusCode::UNAUTHORIZED => WebError::Unauthorized("problem-unauthorized"),
+        StatusCode::FORBIDDEN => WebError::Forbidden,
+        s if s.is_client_error() => WebError::BadRequest(
+            "Запрос не читается: проверьте путь, параметры и тело запроса.".to_owned(),
+        ),
+        s => WebError::Internal(format!("an error answer without a problem document: {s}")),
+    };
+    let mut problem = error.api_response();
+    *problem.status_mut() = status;
+    for name in [header::ALLOW, header::RETRY_AFTER] {
+        if let Some(value) = response.headers().get(&name) {
+            problem.headers_mut().insert(name, value.clone());
+        }
+    }
+    problem
+}
+
 /// Wraps every request.
 pub async fn observe(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let started = Instant::now();
@@ -155,8 +189,16 @@ pub async fn observe(State(state): State<AppState>, mut request: Request, next: 
     if let Some(c) = cache {
         c.pause();
     }
+    let api = scope.api;
     let mut response = SCOPE
-        .scope(scope, next.run(request))
+        .scope(scope, async move {
+            let response = next.run(request).await;
+            if api {
+                problem_for_plain_error(response)
+            } else {
+                response
+            }
+        })
         .instrument(span.clone())
         .await;
     if let Some(c) = cache {

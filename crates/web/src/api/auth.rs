@@ -15,6 +15,7 @@ use crate::{AppState, WebError};
 
 /// `POST /api/v1/registrations`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RegistrationRequest {
     /// A phone number or an e-mail address, as typed.
     pub contact: String,
@@ -56,6 +57,7 @@ pub async fn register(
 
 /// `POST /api/v1/registrations/{id}/confirm`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CodeRequest {
     /// The 6-digit code.
     pub code: String,
@@ -98,6 +100,7 @@ pub async fn confirm_registration(
 
 /// `POST /api/v1/session`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct SignInRequest {
     /// Phone, e-mail, СНИЛС or ИНН as typed.
     pub login: String,
@@ -200,6 +203,7 @@ pub async fn sign_out(State(state): State<AppState>, visit: Visit) -> Result<Res
 
 /// `POST /api/v1/password-recovery`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RecoveryRequest {
     /// The login as typed.
     pub login: String,
@@ -221,6 +225,7 @@ pub async fn start_recovery(
 
 /// `POST /api/v1/password-recovery/confirm`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RecoveryConfirm {
     /// The login as typed.
     pub login: String,
@@ -256,6 +261,7 @@ pub async fn confirm_recovery(
 
 /// `POST /api/v1/me/password`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PasswordChange {
     /// The password now.
     pub current_password: String,
@@ -298,6 +304,7 @@ pub async fn change_password(
 
 /// `POST /api/v1/unlock`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnlockRequest {
     /// The locked login as typed.
     pub login: String,
@@ -319,6 +326,7 @@ pub async fn start_unlock(
 
 /// `POST /api/v1/unlock/confirm`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct UnlockConfirm {
     /// The login as typed.
     pub login: String,

@@ -304,6 +304,7 @@ pub async fn change_queue(
 
 /// A refusal.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Refusal {
     /// Why (required; the person reads it).
     #[serde(default)]

@@ -58,6 +58,7 @@ pub async fn complete(
 
 /// `POST /api/v1/session/reauth`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReauthRequest {
     /// The account's password.
     pub password: String,

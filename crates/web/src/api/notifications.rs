@@ -177,6 +177,7 @@ pub async fn read(
 
 /// Which ones to mark read.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ReadAll {
     /// Only this category.
     #[serde(default)]
@@ -208,6 +209,7 @@ pub async fn read_all(
 
 /// Settings: category → channel → on.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Settings {
     /// `{"application_status": {"email": true, "sms": false, "inbox": true}, …}`;
     /// `security` cannot be turned off (its inbox and e-mail stay on).
@@ -271,6 +273,7 @@ pub async fn put_settings(
 
 /// A webhook address.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct WebhookBody {
     /// `https://…` (a public address).
     pub url: String,

@@ -15,6 +15,7 @@ use crate::{AppState, WebError};
 
 /// A structured address.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct AddressBody {
     /// Почтовый индекс (6 digits).
     #[serde(default)]
@@ -41,6 +42,7 @@ pub struct AddressBody {
 
 /// A passport of the RF.
 #[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PassportBody {
     /// Series, 4 digits (`45 06` accepted).
     #[serde(default)]
@@ -130,6 +132,7 @@ fn me(state: &AppState, account_id: &str, p: &Profile) -> Me {
 /// object clears that part; an empty passport object removes the passport); the fields
 /// left out stay as they are.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MePatch {
     /// Фамилия.
     pub last_name: Option<String>,
@@ -280,6 +283,7 @@ pub async fn history(
 
 /// `POST /api/v1/staff/accounts/{id}/confirm-identity`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ConfirmIdentity {
     /// `in_person` or `video`.
     pub method: String,
@@ -375,6 +379,7 @@ pub async fn contacts(
 
 /// `POST /api/v1/me/contacts`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewContact {
     /// A phone number or an e-mail address, as typed.
     pub contact: String,
@@ -413,6 +418,7 @@ pub async fn add_contact(
 
 /// `POST /api/v1/me/contacts/confirm`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ConfirmContact {
     /// The contact, as sent to `POST /api/v1/me/contacts`.
     pub contact: String,

@@ -136,6 +136,7 @@ pub async fn queue(
 
 /// Whom to give the application to.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Assign {
     /// `me` («Взять в работу») or, for a supervisor, a staff account id.
     pub assignee: String,
@@ -298,6 +299,7 @@ pub async fn staff_list(
 
 /// A new staff account.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewStaffBody {
     /// The sign-in e-mail.
     pub email: String,
@@ -343,6 +345,7 @@ pub async fn create_staff(
 
 /// A new role.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// `operator`, `supervisor`, `auditor` or `admin`.
     pub role: String,
@@ -367,6 +370,7 @@ pub async fn set_role(
 
 /// Why an account is blocked.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct BlockBody {
     /// Required when blocking.
     #[serde(default)]
@@ -427,6 +431,12 @@ pub struct AuditParams {
     pub format: Option<String>,
 }
 
+/// A date as the store compares it (`YYYY-MM-DD`) when it reads as one (the pages accept
+/// `31.12.2026` too); otherwise as typed, for the use case to refuse with a field error.
+fn iso_or_as_typed(value: String) -> String {
+    kabinet_domain::profile::date(&value).map_or(value, |d| d.to_string())
+}
+
 impl AuditParams {
     /// The store's search.
     pub fn search(&self) -> Search {
@@ -434,8 +444,8 @@ impl AuditParams {
             actor: blank_none(self.actor.clone()),
             object: blank_none(self.object.clone()),
             action: blank_none(self.action.clone()),
-            from: blank_none(self.from.clone()),
-            to: blank_none(self.to.clone()),
+            from: blank_none(self.from.clone()).map(iso_or_as_typed),
+            to: blank_none(self.to.clone()).map(iso_or_as_typed),
         }
     }
 }
@@ -544,6 +554,7 @@ pub async fn audit(
     ApiQuery(p): ApiQuery<AuditParams>,
 ) -> Result<Response, WebError> {
     let who = visit.require()?;
+    super::json::iso_dates(&[("from", p.from.as_deref()), ("to", p.to.as_deref())])?;
     let csv = p.format.as_deref() == Some("csv");
     let limit = p.limit.unwrap_or(if csv { 10_000 } else { 100 });
     let limit = limit.clamp(1, if csv { 10_000 } else { 1000 });
@@ -576,6 +587,7 @@ pub async fn audit(
 
 /// A broadcast to send.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewBroadcast {
     /// Title (up to 200 characters).
     pub title: String,

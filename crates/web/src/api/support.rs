@@ -103,6 +103,7 @@ fn detail(v: TicketView) -> TicketDetail {
 
 /// «Обратная связь».
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewTicketBody {
     /// Subject (3–200 characters).
     pub subject: String,
@@ -178,6 +179,7 @@ pub async fn get(
 
 /// A message.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MessageBody {
     /// Text.
     pub text: String,
@@ -360,6 +362,7 @@ pub async fn staff_attach(
 
 /// Why a ticket goes to a supervisor.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct EscalateBody {
     /// Required.
     #[serde(default)]

@@ -20,6 +20,7 @@ pub use crate::live::events;
 
 /// `POST /api/v1/applications`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewApplication {
     /// The service.
     pub service_id: String,
@@ -30,6 +31,7 @@ pub struct NewApplication {
 
 /// `PATCH /api/v1/applications/{id}`
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DraftChange {
     /// Answers to change; an empty string clears.
     pub fields: BTreeMap<String, String>,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::*;
-use crate::api::json::{ApiJson, ApiMultipart, ApiQuery};
+use crate::api::json::{ApiJson, ApiMultipart, ApiQuery, iso_dates};
 use crate::download::file_response;
 use crate::error::Problem;
 use crate::session::Visit;
@@ -204,6 +204,7 @@ pub async fn list(
     ApiQuery(q): ApiQuery<ListQuery>,
 ) -> Result<Json<ApplicationList>, WebError> {
     let who = visit.require()?;
+    iso_dates(&[("from", q.from.as_deref()), ("to", q.to.as_deref())])?;
     let f = filter(&q)?;
     let page = q.page.unwrap_or(1).max(1);
     let per_page = q.per_page.unwrap_or(50).clamp(1, 100);
@@ -312,6 +313,7 @@ pub async fn download(
 
 /// A comment.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewComment {
     /// Text.
     pub text: String,
@@ -340,6 +342,7 @@ pub async fn comment(
 
 /// A withdrawal.
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Withdrawal {
     /// Why (optional).
     #[serde(default)]

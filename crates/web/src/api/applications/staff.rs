@@ -16,6 +16,7 @@ use crate::{AppState, WebError};
 
 /// A move.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Transition {
     /// The status to move to.
     pub to: String,
@@ -83,6 +84,7 @@ pub async fn result(
 
 /// A staff comment.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StaffComment {
     /// Text.
     pub text: String,

@@ -16,6 +16,7 @@ use crate::{AppState, WebError};
 /// The organisation's data an administrator changes (the identifiers change only by a
 /// change request).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DataBody {
     /// Full name.
     pub full_name: String,
@@ -226,6 +227,7 @@ pub async fn document(
 
 /// A change of identifiers to ask for (empty ones stay).
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ChangeBody {
     /// New ИНН.
     #[serde(default)]

@@ -49,6 +49,7 @@ pub async fn members(
 
 /// An invitation to send.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct InviteBody {
     /// E-mail or phone of the person invited.
     pub contact: String,
@@ -89,6 +90,7 @@ pub async fn invite(
 
 /// An invitation's code.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct CodeBody {
     /// The code from the message.
     pub code: String,
@@ -146,6 +148,7 @@ pub async fn decline(
 
 /// A new role.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RoleBody {
     /// `administrator`, `operator` or `observer`.
     pub role: String,

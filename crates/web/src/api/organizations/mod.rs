@@ -23,6 +23,7 @@ pub use staff::*;
 
 /// An organisation to register.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewBody {
     /// `legal_entity` or `sole_proprietor`.
     pub kind: String,

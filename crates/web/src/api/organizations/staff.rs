@@ -39,6 +39,7 @@ pub async fn pending(
 
 /// Staff's comment.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct Decision {
     /// A comment (verify) or the reason (refuse, required).
     #[serde(default)]
@@ -98,6 +99,7 @@ pub async fn pending_changes(
 
 /// Staff's decision.
 #[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct DecisionBody {
     /// A comment; required to refuse.
     #[serde(default)]
