@@ -351,9 +351,10 @@ backend_test! {
         let res = c.post(app.url("/api/v1/notifications/read-all")).header("X-CSRF-Token", &csrf).json(&json!([])).send().await.unwrap();
         assert_eq!(res.status(), 400);
         assert_eq!(res.headers()["content-type"], "application/problem+json");
-        // Query parameters and multipart bodies that do not read: problem details.
+        // Query parameters and multipart bodies that do not read: problem details (a
+        // parameter is named: 422).
         let res = c.get(app.url("/api/v1/applications?page=abc")).send().await.unwrap();
-        assert_eq!(res.status(), 400);
+        assert_eq!(res.status(), 422);
         assert_eq!(res.headers()["content-type"], "application/problem+json");
         let res = c.post(app.url("/api/v1/support/tickets/x/attachments")).header("x-csrf-token", &csrf)
             .json(&json!({})).send().await.unwrap();
