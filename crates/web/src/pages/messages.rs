@@ -11,7 +11,7 @@ use kabinet_app::{AppError, inbox};
 use kabinet_domain::notify::{Category, Channel};
 
 use super::Layout;
-use super::auth::{respond, see_other};
+use super::common::{respond, see_other};
 use crate::api::notifications::delivery_status;
 use crate::session::Visit;
 use crate::{AppState, WebError, format};

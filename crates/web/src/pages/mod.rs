@@ -5,10 +5,9 @@ pub mod api_docs;
 pub mod applications;
 pub mod assets;
 pub mod auth;
+mod common;
 pub mod home;
-pub mod identity;
 pub mod messages;
-pub mod mfa;
 pub mod organizations;
 pub mod profile;
 pub mod services;
@@ -149,7 +148,7 @@ pub fn form_guard<'v>(
 ) -> Result<&'v kabinet_app::auth::SignedIn, Box<Response>> {
     form_signed_in(visit, form).map_err(|e| {
         Box::new(match e {
-            kabinet_app::AppError::Unauthorized(_) => auth::see_other("/login", None),
+            kabinet_app::AppError::Unauthorized(_) => common::see_other("/login", None),
             e => WebError::from(e).page_response(),
         })
     })

@@ -7,7 +7,7 @@ use axum::response::Response;
 use kabinet_app::catalog::{self, Service};
 
 use super::Layout;
-use super::auth::respond;
+use super::common::respond;
 use crate::api::services::SearchQuery;
 use crate::session::Visit;
 use crate::{AppState, WebError};

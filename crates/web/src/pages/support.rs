@@ -9,7 +9,7 @@ use axum::response::Response;
 use kabinet_app::AppError;
 use kabinet_app::support::{self, NewTicket, TicketView};
 
-use super::auth::{form_csrf, form_errors, respond, see_other};
+use super::common::{form_csrf, form_errors, respond, see_other};
 use super::{Errors, Layout};
 use crate::session::Visit;
 use crate::upload::{self, Parts};

@@ -9,8 +9,8 @@ use axum::response::Response;
 use kabinet_app::auth;
 use serde::Deserialize;
 
-use super::auth::{form_csrf, form_errors, respond, see_other};
-use super::{Errors, Layout};
+use crate::pages::common::{form_csrf, form_errors, respond, see_other};
+use crate::pages::{Errors, Layout};
 use crate::session::{Visit, set_session_cookie};
 use crate::{AppState, WebError};
 
