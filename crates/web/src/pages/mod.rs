@@ -15,9 +15,39 @@ pub mod staff;
 pub mod support;
 
 use askama::Template;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::{AppState, I18n, WebError};
+
+/// Every page route: one router per area, each declaring its own routes (nested under
+/// the area's prefix where it has one).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(api_docs::router())
+        .merge(assets::router())
+        .merge(auth::router())
+        .merge(services::router())
+        .merge(applications::router())
+        .merge(profile::router())
+        .merge(organizations::router())
+        .merge(messages::router())
+        .merge(support::router())
+        .merge(staff::router())
+}
+
+/// The body limit of a form that carries an application's file: the file and the
+/// form around it.
+fn attachment_body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(kabinet_app::applications::MAX_ATTACHMENT + 256 * 1024)
+}
+
+/// The body limit of a form with an upload ([`crate::upload::BODY_LIMIT`]).
+fn upload_body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(crate::upload::BODY_LIMIT)
+}
 
 /// What the base layout needs on every page.
 pub struct Layout<'a> {

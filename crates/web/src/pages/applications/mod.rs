@@ -11,12 +11,14 @@ pub mod list;
 pub mod review;
 pub mod steps;
 
+use axum::Router;
+use axum::routing::{get, post};
 use std::collections::{BTreeMap, HashMap};
 
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::Response;
-use kabinet_app::applications::{self};
+use kabinet_app::applications;
 use kabinet_domain::application::Status;
 
 use crate::pages::common::see_other;
@@ -65,4 +67,37 @@ fn may_file(visit: &Visit) -> bool {
         .is_none_or(|acting| {
             kabinet_domain::access::OrgAction::FileApplications.allows(acting.role)
         })
+}
+
+/// Every `/applications/...` page, nested under `/applications`, and starting an
+/// application from a service's page (`POST /services/{id}/apply`, whose handler is here).
+pub fn router() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(list::list))
+        .route("/drafts", get(list::drafts))
+        // Live status for the pages: the same stream as the API's, in the context the
+        // page session acts in (EventSource cannot send X-Kabinet-Organization).
+        .route("/events", get(crate::api::applications::events))
+        .route("/{id}", get(detail::show))
+        .route(
+            "/{id}/step/{n}",
+            get(steps::step_show).post(steps::step_save),
+        )
+        .route(
+            "/{id}/documents",
+            get(documents::documents)
+                .post(documents::documents_upload)
+                .layer(super::attachment_body_limit()),
+        )
+        .route("/{id}/review", get(review::review))
+        .route("/{id}/submit", post(review::submit))
+        .route("/{id}/comment", post(detail::comment))
+        .route("/{id}/withdraw", post(detail::withdraw))
+        .route(
+            "/{id}/attach",
+            post(detail::attach).layer(super::attachment_body_limit()),
+        );
+    Router::new()
+        .nest("/applications", pages)
+        .route("/services/{id}/apply", post(apply))
 }

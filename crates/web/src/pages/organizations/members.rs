@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kabinet_app::AppError;
-use kabinet_app::organisations::{self};
+use kabinet_app::organisations;
 
 use super::list_page;
 use super::page::{after, field, org_page};

@@ -8,6 +8,8 @@ pub mod data;
 pub mod members;
 pub mod page;
 
+use axum::Router;
+use axum::routing::{get, post};
 use std::collections::HashMap;
 
 use askama::Template;
@@ -195,4 +197,24 @@ pub async fn create(
             Err(e) => e.page_response(),
         },
     }
+}
+
+/// Every `/organizations/...` page, nested under `/organizations`.
+pub fn router() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(list).post(create))
+        .route("/invitation", post(members::invitation))
+        .route("/personal", post(members::personal))
+        .route("/{id}", get(page::show))
+        .route("/{id}/act", post(members::act))
+        .route("/{id}/data", post(data::data))
+        .route("/{id}/change-request", post(data::change_request))
+        .route(
+            "/{id}/documents",
+            post(data::upload_document).layer(super::upload_body_limit()),
+        )
+        .route("/{id}/documents/{file_id}", get(data::download_document))
+        .route("/{id}/invite", post(members::invite))
+        .route("/{id}/members/{account}/{what}", post(members::member));
+    Router::new().nest("/organizations", pages)
 }

@@ -7,7 +7,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kabinet_app::AppError;
-use kabinet_app::organisations::{self};
+use kabinet_app::organisations;
 
 use super::{Input, t, text_inputs};
 use crate::pages::common::{form_errors, respond, see_other};

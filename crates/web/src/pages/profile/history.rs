@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use kabinet_app::profile::{self};
+use kabinet_app::profile;
 
 use super::dash;
 use crate::pages::Layout;

@@ -13,9 +13,11 @@ pub mod history;
 pub mod identity;
 
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::{get, post};
 use kabinet_app::profile::{self, Address, Profile};
 
 use crate::pages::Layout;
@@ -148,4 +150,41 @@ pub async fn show(State(state): State<AppState>, visit: Visit) -> Response {
             .unwrap_or_default(),
     };
     respond(StatusCode::OK, &page, None)
+}
+
+/// Every `/profile/...` page, nested under `/profile`; `/{section}` is one of the edit
+/// forms, and every other page's static segment wins over it.
+pub fn router() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(show))
+        .route("/history", get(history::history))
+        .route("/data", get(data::data))
+        .route("/data/export", get(data::data_export))
+        .route("/data/close", post(data::data_close))
+        .route(
+            "/identity",
+            get(identity::identity_show)
+                .post(identity::identity_submit)
+                .layer(super::upload_body_limit()),
+        )
+        .route(
+            "/change-request",
+            get(identity::change_show)
+                .post(identity::change_submit)
+                .layer(super::upload_body_limit()),
+        )
+        .route(
+            "/contacts",
+            get(contacts::contacts).post(contacts::contacts_add),
+        )
+        .route(
+            "/contacts/confirm",
+            get(contacts::contacts_confirm_page).post(contacts::contacts_confirm),
+        )
+        .route(
+            "/contacts/remove",
+            get(contacts::contacts_remove_page).post(contacts::contacts_remove),
+        )
+        .route("/{section}", get(edit::edit_page).post(edit::edit_submit));
+    Router::new().nest("/profile", pages)
 }

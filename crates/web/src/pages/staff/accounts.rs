@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use kabinet_app::AppError;
-use kabinet_app::backoffice::{self};
+use kabinet_app::backoffice;
 use kabinet_domain::access::{Action, StaffRole};
 
 use super::{Choice, Nav, staff, staff_for, text};

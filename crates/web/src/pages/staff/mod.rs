@@ -12,6 +12,8 @@ pub mod queue;
 pub mod requests;
 pub mod support;
 
+use axum::Router;
+use axum::routing::{get, post};
 use std::collections::HashMap;
 
 use askama::Template;
@@ -131,4 +133,61 @@ fn choices(pairs: Vec<(String, String)>, current: Option<&str>, any: String) -> 
 
 fn text<'f>(form: &'f HashMap<String, String>, k: &str) -> &'f str {
     form.get(k).map_or("", String::as_str)
+}
+
+/// Every `/staff/...` page, nested under `/staff`.
+///
+/// The two request queues (`/staff/identity-requests`, `/staff/change-requests`) are
+/// the captures `/{queue}/...`; every other section's static segment wins over them.
+pub fn router() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(home))
+        .route("/applications", get(queue::queue))
+        .route("/applications/{id}", get(application::application))
+        .route("/applications/{id}/assign", post(application::assign))
+        .route(
+            "/applications/{id}/transition",
+            post(application::transition),
+        )
+        .route("/applications/{id}/comment", post(application::comment))
+        .route(
+            "/applications/{id}/result",
+            post(application::result).layer(super::attachment_body_limit()),
+        )
+        .route("/overview", get(overview::overview))
+        .route(
+            "/accounts",
+            get(accounts::accounts).post(accounts::create_staff),
+        )
+        .route("/accounts/find", post(accounts::find))
+        .route("/accounts/{id}/role", post(accounts::set_role))
+        .route("/accounts/{id}/notifications", get(accounts::deliveries))
+        .route("/accounts/{id}/block", post(accounts::block))
+        .route("/accounts/{id}/unblock", post(accounts::unblock))
+        .route(
+            "/broadcasts",
+            get(broadcasts::broadcasts).post(broadcasts::send_broadcast),
+        )
+        .route("/organizations", get(organizations::organizations))
+        .route(
+            "/organization-changes/{id}/{decision}",
+            post(organizations::decide_organization_change),
+        )
+        .route(
+            "/organizations/{id}/{decision}",
+            post(organizations::decide_organization),
+        )
+        .route("/support", get(support::support_queue))
+        .route("/support/{id}", get(support::support_ticket))
+        .route(
+            "/support/{id}/answer",
+            post(support::support_answer).layer(super::upload_body_limit()),
+        )
+        .route("/support/{id}/escalate", post(support::support_escalate))
+        .route("/audit", get(audit::audit))
+        .route("/audit.csv", get(audit::audit_csv_file))
+        .route("/{queue}", get(requests::requests))
+        .route("/{queue}/{id}", get(requests::request))
+        .route("/{queue}/{id}/{decision}", post(requests::decide_request));
+    Router::new().nest("/staff", pages)
 }

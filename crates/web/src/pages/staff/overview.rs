@@ -5,7 +5,7 @@ use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use kabinet_app::backoffice::{self};
+use kabinet_app::backoffice;
 use kabinet_domain::access::Action;
 
 use super::{Nav, staff_for, status_label};
