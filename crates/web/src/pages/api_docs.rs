@@ -1,8 +1,10 @@
 //! A readable page of the OpenAPI document, rendered on the server (no JavaScript).
 
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
+use axum::routing::get;
 use serde_json::Value;
 
 use super::{Layout, page};
@@ -56,4 +58,9 @@ pub async fn show(State(state): State<AppState>) -> Response {
         l: Layout::new(&state),
         operations: operations(&doc),
     })
+}
+
+/// `/api/docs`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/api/docs", get(show))
 }

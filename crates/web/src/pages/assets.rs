@@ -1,7 +1,9 @@
 //! Static assets, embedded in the binary (no CDN).
 
+use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
+use axum::routing::get;
 
 const CSS: &str = include_str!("../../static/app.css");
 const LIVE_JS: &str = include_str!("../../static/live.js");
@@ -26,4 +28,12 @@ pub async fn live_js() -> impl IntoResponse {
         ],
         LIVE_JS,
     )
+}
+
+/// The embedded style sheet and script under `/static`.
+pub fn router() -> Router<crate::AppState> {
+    let files = Router::new()
+        .route("/app.css", get(css))
+        .route("/live.js", get(live_js));
+    Router::new().nest("/static", files)
 }

@@ -1,8 +1,10 @@
 //! The home page.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::State;
 use axum::response::Response;
+use axum::routing::get;
 
 use super::{Layout, page};
 use crate::AppState;
@@ -18,4 +20,9 @@ pub async fn show(State(state): State<AppState>, visit: crate::session::Visit) -
     page(&Home {
         l: Layout::for_visit(&state, &visit),
     })
+}
+
+/// `/`.
+pub fn router() -> Router<AppState> {
+    Router::new().route("/", get(show))
 }

@@ -1,5 +1,7 @@
 //! «Мои сообщения» (NTF-2) and «Настройки → Уведомления» (NTF-3), without JavaScript.
 
+use axum::Router;
+use axum::routing::{get, post};
 use std::collections::HashMap;
 
 use askama::Template;
@@ -11,7 +13,7 @@ use kabinet_app::{AppError, inbox};
 use kabinet_domain::notify::{Category, Channel};
 
 use super::Layout;
-use super::auth::{respond, see_other};
+use super::common::{respond, see_other};
 use crate::api::notifications::delivery_status;
 use crate::session::Visit;
 use crate::{AppState, WebError, format};
@@ -533,4 +535,22 @@ pub async fn unsubscribe(
         ),
         Err(e) => WebError::from(e).page_response(),
     }
+}
+
+/// «Сообщения» (`/messages/...`), the notification settings
+/// (`/settings/notifications/...`) and unsubscribing from a mail link (`/unsubscribe`).
+pub fn router() -> Router<AppState> {
+    let messages = Router::new()
+        .route("/", get(list))
+        .route("/read-all", post(read_all))
+        .route("/{id}", get(show))
+        .route("/{id}/read", post(read));
+    let notification_settings = Router::new()
+        .route("/", get(settings).post(save_settings))
+        .route("/webhook", post(set_webhook))
+        .route("/webhook/remove", post(remove_webhook));
+    Router::new()
+        .nest("/messages", messages)
+        .nest("/settings/notifications", notification_settings)
+        .route("/unsubscribe", get(unsubscribe_page).post(unsubscribe))
 }

@@ -5,10 +5,9 @@ pub mod api_docs;
 pub mod applications;
 pub mod assets;
 pub mod auth;
+mod common;
 pub mod home;
-pub mod identity;
 pub mod messages;
-pub mod mfa;
 pub mod organizations;
 pub mod profile;
 pub mod services;
@@ -16,9 +15,39 @@ pub mod staff;
 pub mod support;
 
 use askama::Template;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::response::{Html, IntoResponse, Response};
 
 use crate::{AppState, I18n, WebError};
+
+/// Every page route: one router per area, each declaring its own routes (nested under
+/// the area's prefix where it has one).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .merge(home::router())
+        .merge(api_docs::router())
+        .merge(assets::router())
+        .merge(auth::router())
+        .merge(services::router())
+        .merge(applications::router())
+        .merge(profile::router())
+        .merge(organizations::router())
+        .merge(messages::router())
+        .merge(support::router())
+        .merge(staff::router())
+}
+
+/// The body limit of a form that carries an application's file: the file and the
+/// form around it.
+fn attachment_body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(kabinet_app::applications::MAX_ATTACHMENT + 256 * 1024)
+}
+
+/// The body limit of a form with an upload ([`crate::upload::BODY_LIMIT`]).
+fn upload_body_limit() -> DefaultBodyLimit {
+    DefaultBodyLimit::max(crate::upload::BODY_LIMIT)
+}
 
 /// What the base layout needs on every page.
 pub struct Layout<'a> {
@@ -149,7 +178,7 @@ pub fn form_guard<'v>(
 ) -> Result<&'v kabinet_app::auth::SignedIn, Box<Response>> {
     form_signed_in(visit, form).map_err(|e| {
         Box::new(match e {
-            kabinet_app::AppError::Unauthorized(_) => auth::see_other("/login", None),
+            kabinet_app::AppError::Unauthorized(_) => common::see_other("/login", None),
             e => WebError::from(e).page_response(),
         })
     })

@@ -1,13 +1,15 @@
 //! «Услуги»: the catalog by section, search, and a service's page (CAT-1, CAT-2).
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::get;
 use kabinet_app::catalog::{self, Service};
 
 use super::Layout;
-use super::auth::respond;
+use super::common::respond;
 use crate::api::services::SearchQuery;
 use crate::session::Visit;
 use crate::{AppState, WebError};
@@ -140,4 +142,12 @@ pub async fn service_page(
         s,
     };
     respond(StatusCode::OK, &page, None)
+}
+
+/// «Услуги»: `/services` and a service's page.
+pub fn router() -> Router<AppState> {
+    let pages = Router::new()
+        .route("/", get(catalog_page))
+        .route("/{id}", get(service_page));
+    Router::new().nest("/services", pages)
 }

@@ -3,13 +3,15 @@
 //! that a document can go with a message; no JavaScript.
 
 use askama::Template;
+use axum::Router;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
+use axum::routing::{get, post};
 use kabinet_app::AppError;
 use kabinet_app::support::{self, NewTicket, TicketView};
 
-use super::auth::{form_csrf, form_errors, respond, see_other};
+use super::common::{form_csrf, form_errors, respond, see_other};
 use super::{Errors, Layout};
 use crate::session::Visit;
 use crate::upload::{self, Parts};
@@ -387,4 +389,19 @@ pub async fn close(
             Err(e) => e.page_response(),
         },
     }
+}
+
+/// «Мои обращения» (`/support/...`) and the feedback form (`/feedback`).
+pub fn router() -> Router<AppState> {
+    let tickets = Router::new()
+        .route("/", get(list))
+        .route("/{id}", get(show))
+        .route("/{id}/reply", post(reply).layer(super::upload_body_limit()))
+        .route("/{id}/close", post(close));
+    Router::new().nest("/support", tickets).route(
+        "/feedback",
+        get(feedback)
+            .post(feedback_submit)
+            .layer(super::upload_body_limit()),
+    )
 }

@@ -9,9 +9,9 @@ use kabinet_app::identity;
 use kabinet_app::profile;
 use kabinet_store::requests::Request;
 
-use super::auth::{form_errors, respond, see_other};
-use super::profile::{FieldView, Group};
-use super::{Errors, Layout};
+use super::edit::{FieldView, Group};
+use crate::pages::common::{form_errors, respond, see_other};
+use crate::pages::{Errors, Layout};
 use crate::session::Visit;
 use crate::upload::{self, Parts};
 use crate::{AppState, WebError, format};

@@ -3,14 +3,16 @@
 
 use askama::Template;
 use axum::Form;
+use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::routing::{get, post};
 use kabinet_app::auth;
 use serde::Deserialize;
 
-use super::auth::{form_csrf, form_errors, respond, see_other};
-use super::{Errors, Layout};
+use crate::pages::common::{form_csrf, form_errors, respond, see_other};
+use crate::pages::{Errors, Layout};
 use crate::session::{Visit, set_session_cookie};
 use crate::{AppState, WebError};
 
@@ -367,4 +369,18 @@ pub async fn disable_codes(
     Form(form): Form<PasswordForm>,
 ) -> Response {
     switch_codes(state, visit, form, false).await
+}
+
+/// The second factor: its step at sign-in (`/login/mfa`) and its settings
+/// (`/security/mfa`).
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login/mfa", get(login_mfa_page).post(login_mfa_submit))
+        .route("/login/mfa/send", post(login_mfa_send))
+        .route("/security/mfa", get(settings))
+        .route("/security/mfa/start", post(start))
+        .route("/security/mfa/confirm", post(confirm))
+        .route("/security/mfa/disable", post(disable))
+        .route("/security/mfa/codes/enable", post(enable_codes))
+        .route("/security/mfa/codes/disable", post(disable_codes))
 }
