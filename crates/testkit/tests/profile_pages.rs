@@ -122,8 +122,11 @@ backend_test! {
         let res = app.client.post(app.url("/profile/identity")).multipart(form).send().await.unwrap();
         assert_eq!(res.status(), 409, "one pending request; the form is not offered again");
 
-        // The archive from the page.
-        let res = app.get("/profile/data/export").await;
+        // The archive from the page: only with the password entered again.
+        let res = app.client.post(app.url("/profile/data/export")).form(&[("csrf_token", csrf.as_str()), ("password", "не тот")]).send().await.unwrap();
+        assert_eq!(res.status(), 422);
+        assert!(res.text().await.unwrap().contains("<a href=\"#export_password\">"));
+        let res = app.client.post(app.url("/profile/data/export")).form(&[("csrf_token", csrf.as_str()), ("password", PASSWORD)]).send().await.unwrap();
         assert_eq!(res.headers()["content-type"], "application/zip");
         assert!(res.bytes().await.unwrap().starts_with(b"PK"));
 

@@ -32,3 +32,19 @@ pub fn file_response(record: &kabinet_store::requests::FileRecord, bytes: Vec<u8
     )
         .into_response()
 }
+
+/// «Скачать мои данные»: the ZIP archive, never cached.
+pub fn data_archive(bytes: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "application/zip"),
+            (
+                header::CONTENT_DISPOSITION,
+                "attachment; filename=\"kabinet-data.zip\"",
+            ),
+            (header::CACHE_CONTROL, "private, no-store"),
+        ],
+        bytes,
+    )
+        .into_response()
+}

@@ -472,32 +472,22 @@ pub async fn remove_contact(
 }
 
 /// «Скачать мои данные» (PR-6): a ZIP with `kabinet-data.json`, `kabinet-data.html`
-/// and the uploaded files.
+/// and the uploaded files. Needs a recent password entry (`POST /api/v1/session/reauth`),
+/// like closing the account.
 #[utoipa::path(get, path = "/api/v1/me/export", tag = "profile",
     summary = "Скачать все мои данные (ZIP)",
     responses(
         (status = 200, description = "The archive", content_type = "application/zip"),
-        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json")
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The password must be entered again first (POST /api/v1/session/reauth)", body = Problem, content_type = "application/problem+json")
     ))]
 pub async fn export(
     State(state): State<AppState>,
     visit: Visit,
 ) -> Result<axum::response::Response, WebError> {
-    use axum::response::IntoResponse as _;
     let who = visit.require()?;
     let bytes = kabinet_app::privacy::export(&state.app, &visit.ctx, who).await?;
-    Ok((
-        [
-            (axum::http::header::CONTENT_TYPE, "application/zip"),
-            (
-                axum::http::header::CONTENT_DISPOSITION,
-                "attachment; filename=\"kabinet-data.zip\"",
-            ),
-            (axum::http::header::CACHE_CONTROL, "private, no-store"),
-        ],
-        bytes,
-    )
-        .into_response())
+    Ok(crate::download::data_archive(bytes))
 }
 
 /// «Удалить учётную запись» (PR-6): needs a recent password entry. The account stops

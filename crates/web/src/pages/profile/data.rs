@@ -9,7 +9,7 @@ use axum::response::Response;
 use crate::pages::common::{form_errors, respond, see_other};
 use crate::pages::{Errors, Layout};
 use crate::session::Visit;
-use crate::{AppState, WebError};
+use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "profile_data.html")]
@@ -40,12 +40,43 @@ pub async fn data(State(state): State<AppState>, visit: Visit) -> Response {
     data_page(&state, &visit, StatusCode::OK, Errors::default())
 }
 
-/// `GET /profile/data/export`: the ZIP.
-pub async fn data_export(State(state): State<AppState>, visit: Visit) -> Response {
-    match crate::api::profile::export(State(state), visit).await {
-        Ok(r) => r,
-        Err(WebError::Unauthorized(_)) => see_other("/login", None),
-        Err(e) => e.page_response(),
+/// The archive form: the password again, as for closing the account.
+#[derive(serde::Deserialize)]
+pub struct ExportForm {
+    csrf_token: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// `POST /profile/data/export`: the ZIP, after the password is entered again (the archive
+/// holds everything about the person, like closing the account it needs a fresh proof).
+pub async fn data_export(
+    State(state): State<AppState>,
+    visit: Visit,
+    Form(form): Form<ExportForm>,
+) -> Response {
+    let Some(who) = &visit.signed_in else {
+        return see_other("/login", None);
+    };
+    if !visit.form_csrf_ok(&form.csrf_token) {
+        return data_page(
+            &state,
+            &visit,
+            StatusCode::BAD_REQUEST,
+            Errors::one("export_password", state.i18n.t("auth-csrf")),
+        );
+    }
+    let result = async {
+        kabinet_app::auth::reauthenticate(&state.app, &visit.ctx, who, &form.password).await?;
+        kabinet_app::privacy::export(&state.app, &visit.ctx, who).await
+    }
+    .await;
+    match result {
+        Ok(bytes) => crate::download::data_archive(bytes),
+        Err(e) => match form_errors(&state, e, "export_password") {
+            Ok((status, errors)) => data_page(&state, &visit, status, errors),
+            Err(e) => e.page_response(),
+        },
     }
 }
 

@@ -159,7 +159,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(show))
         .route("/history", get(history::history))
         .route("/data", get(data::data))
-        .route("/data/export", get(data::data_export))
+        .route("/data/export", get(data::data).post(data::data_export))
         .route("/data/close", post(data::data_close))
         .route(
             "/identity",
