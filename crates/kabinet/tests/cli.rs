@@ -120,10 +120,9 @@ fn tamper(url: &str) {
         let store = kabinet_store::Store::connect(url, &Default::default())
             .await
             .unwrap();
-        let drop_trigger = match store.backend() {
-            kabinet_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
-            kabinet_store::Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
-        };
+        let drop_trigger = store
+            .dialect()
+            .drop_audit_guard_sql(kabinet_store::AuditChange::Update);
         sqlx::query(drop_trigger)
             .execute(store.pool())
             .await
@@ -187,10 +186,9 @@ fn cut_tail(url: &str, keep: i64) {
         let store = kabinet_store::Store::connect(url, &Default::default())
             .await
             .unwrap();
-        let drop_trigger = match store.backend() {
-            kabinet_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_delete",
-            kabinet_store::Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
-        };
+        let drop_trigger = store
+            .dialect()
+            .drop_audit_guard_sql(kabinet_store::AuditChange::Delete);
         sqlx::query(drop_trigger)
             .execute(store.pool())
             .await

@@ -234,16 +234,13 @@ backend_test! {
 /// Every text value in every table of the database.
 async fn all_stored_text(app: &TestApp) -> String {
     let mut conn = app.app.store.pool().acquire().await.unwrap();
-    let tables: Vec<String> = match app.backend {
-        TestBackend::Sqlite => sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table'"),
-        TestBackend::Postgres(_) => sqlx::query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()"),
-    }
-    .fetch_all(&mut *conn)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get::<String, _>(0))
-    .collect();
+    let tables: Vec<String> = sqlx::query(app.app.store.dialect().table_names_sql())
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect();
     assert!(
         tables.iter().any(|t| t == "profiles") && tables.len() > 10,
         "{tables:?}"
