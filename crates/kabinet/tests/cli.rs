@@ -317,7 +317,10 @@ fn audit_anchor_catches_a_cut_tail_sqlite() {
 }
 
 #[test]
-#[cfg_attr(kabinet_no_pg, ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test")]
+#[cfg_attr(
+    kabinet_no_pg,
+    ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test"
+)]
 fn audit_anchor_catches_a_cut_tail_postgres() {
     if let Some(pg) = TestBackend::postgres() {
         anchor_and_verify(pg);
@@ -439,7 +442,10 @@ fn applications_verify_parts_sqlite() {
 }
 
 #[test]
-#[cfg_attr(kabinet_no_pg, ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test")]
+#[cfg_attr(
+    kabinet_no_pg,
+    ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test"
+)]
 fn applications_verify_parts_postgres() {
     if let Some(pg) = TestBackend::postgres() {
         verify_parts(pg);
@@ -452,7 +458,10 @@ fn migrate_notify_and_audit_verify_sqlite() {
 }
 
 #[test]
-#[cfg_attr(kabinet_no_pg, ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test")]
+#[cfg_attr(
+    kabinet_no_pg,
+    ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test"
+)]
 fn migrate_notify_and_audit_verify_postgres() {
     if let Some(pg) = TestBackend::postgres() {
         migrate_and_verify(pg);
@@ -621,7 +630,10 @@ fn catalog_import_sqlite() {
 }
 
 #[test]
-#[cfg_attr(kabinet_no_pg, ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test")]
+#[cfg_attr(
+    kabinet_no_pg,
+    ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test"
+)]
 fn catalog_import_postgres() {
     if let Some(pg) = TestBackend::postgres() {
         catalog_import(pg);

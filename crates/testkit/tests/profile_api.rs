@@ -8,7 +8,8 @@ use std::time::Duration as StdDuration;
 
 use kabinet_testkit::people::{PASSWORD, client, register, staff};
 use kabinet_testkit::{
-    KnownPerson, MailServer, RegistryStub, TestApp, TestBackend, TestOptions, backend_test,
+    KnownPerson, MailServer, RegistryStub, TestApp, TestBackend, TestOptions, WAIT, backend_test,
+    wait_for, wait_until,
 };
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -412,15 +413,10 @@ backend_test! {
         // Another account's contact: the same answer, no code; its owner is told.
         let res = post("/api/v1/me/contacts", json!({ "contact": "taken@example.ru" })).await.unwrap();
         assert_eq!(res.status(), 202);
-        let mut told = None;
-        for _ in 0..200 {
-            told = smtp.messages().into_iter().find(|m| m.header("To").is_some_and(|t| t.contains("taken@example.ru")) && m.code().is_none());
-            if told.is_some() {
-                break;
-            }
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
-        let told = told.expect("the owner is told");
+        let told = wait_for(WAIT, "the owner is told", || async {
+            smtp.messages().into_iter().find(|m| m.header("To").is_some_and(|t| t.contains("taken@example.ru")) && m.code().is_none())
+        })
+        .await;
         assert!(told.code().is_none() && told.body_text().contains("уже привязан"), "{}", told.body_text());
 
         // Remove: an unknown id, then the first, then the last one is refused.
@@ -562,13 +558,10 @@ backend_test! {
         assert_eq!(refuse(json!({ "reason": " " })).await.unwrap().status(), 422);
         assert_eq!(refuse(json!({ "reason": "документ нечитаем" })).await.unwrap().status(), 200);
         assert_eq!(me(&app, &c).await["first_name"], "Мария");
-        let mut told = false;
-        for _ in 0..200 {
-            told = smtp.messages().iter().any(|m| m.body_text().contains("документ нечитаем"));
-            if told { break; }
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
-        assert!(told, "the refusal reason reaches the person");
+        wait_until(WAIT, "the refusal reason reaches the person", || async {
+            smtp.messages().iter().any(|m| m.body_text().contains("документ нечитаем"))
+        })
+        .await;
         app.stop().await;
     }
 }
