@@ -120,10 +120,9 @@ fn tamper(url: &str) {
         let store = kabinet_store::Store::connect(url, &Default::default())
             .await
             .unwrap();
-        let drop_trigger = match store.backend() {
-            kabinet_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
-            kabinet_store::Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
-        };
+        let drop_trigger = store
+            .dialect()
+            .drop_audit_guard_sql(kabinet_store::AuditChange::Update);
         sqlx::query(drop_trigger)
             .execute(store.pool())
             .await
@@ -187,10 +186,9 @@ fn cut_tail(url: &str, keep: i64) {
         let store = kabinet_store::Store::connect(url, &Default::default())
             .await
             .unwrap();
-        let drop_trigger = match store.backend() {
-            kabinet_store::Backend::Sqlite => "DROP TRIGGER audit_log_no_delete",
-            kabinet_store::Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
-        };
+        let drop_trigger = store
+            .dialect()
+            .drop_audit_guard_sql(kabinet_store::AuditChange::Delete);
         sqlx::query(drop_trigger)
             .execute(store.pool())
             .await
@@ -319,6 +317,10 @@ fn audit_anchor_catches_a_cut_tail_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    kabinet_no_pg,
+    ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test"
+)]
 fn audit_anchor_catches_a_cut_tail_postgres() {
     if let Some(pg) = TestBackend::postgres() {
         anchor_and_verify(pg);
@@ -440,6 +442,10 @@ fn applications_verify_parts_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    kabinet_no_pg,
+    ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test"
+)]
 fn applications_verify_parts_postgres() {
     if let Some(pg) = TestBackend::postgres() {
         verify_parts(pg);
@@ -452,6 +458,10 @@ fn migrate_notify_and_audit_verify_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    kabinet_no_pg,
+    ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test"
+)]
 fn migrate_notify_and_audit_verify_postgres() {
     if let Some(pg) = TestBackend::postgres() {
         migrate_and_verify(pg);
@@ -620,6 +630,10 @@ fn catalog_import_sqlite() {
 }
 
 #[test]
+#[cfg_attr(
+    kabinet_no_pg,
+    ignore = "PostgreSQL: set KABINET_TEST_PG=postgres://postgres@127.0.0.1/test"
+)]
 fn catalog_import_postgres() {
     if let Some(pg) = TestBackend::postgres() {
         catalog_import(pg);

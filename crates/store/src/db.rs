@@ -3,40 +3,10 @@ use std::time::Duration;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, Executor};
 
-use crate::StoreError;
+use crate::{Dialect, StoreError};
 
 /// A transaction on either backend; queries run on `&mut *tx`.
 pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
-
-/// Which database engine a [`Store`] talks to.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Backend {
-    /// SQLite, the embedded default (one file, WAL).
-    Sqlite,
-    /// PostgreSQL, for production and several nodes.
-    Postgres,
-}
-
-impl Backend {
-    /// Detects the backend from a database URL.
-    pub fn from_url(url: &str) -> Result<Backend, StoreError> {
-        if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
-        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
-        } else {
-            Err(StoreError::UnsupportedUrl(redact_url(url)))
-        }
-    }
-
-    /// A short lowercase name: `sqlite` or `postgres`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Backend::Sqlite => "sqlite",
-            Backend::Postgres => "postgres",
-        }
-    }
-}
 
 /// Pool settings.
 #[derive(Clone, Debug)]
@@ -59,11 +29,11 @@ impl Default for StoreOptions {
     }
 }
 
-/// The database: a connection pool and the backend it speaks to.
+/// The database: a connection pool and the dialect it speaks.
 #[derive(Clone, Debug)]
 pub struct Store {
     pool: AnyPool,
-    backend: Backend,
+    dialect: Dialect,
     readers: Readers,
     sessions: std::sync::Arc<crate::sessions::SessionCache>,
     /// PostgreSQL: the URL, for the session cache's listener (never logged).
@@ -191,31 +161,22 @@ impl Store {
     /// `synchronous=NORMAL` and foreign keys on.
     pub async fn connect(url: &str, options: &StoreOptions) -> Result<Store, StoreError> {
         sqlx::any::install_default_drivers();
-        let backend = Backend::from_url(url)?;
-        let url = match backend {
-            Backend::Sqlite if !url.contains("mode=") => {
-                let sep = if url.contains('?') { '&' } else { '?' };
-                format!("{url}{sep}mode=rwc")
-            }
-            _ => url.to_owned(),
-        };
+        let dialect = Dialect::from_url(url)?;
+        let url = dialect.connect_url(url);
         let connect_error = |source| StoreError::Connect {
             target: redact_url(&url),
             source,
         };
         let connect_options: AnyConnectOptions = url.parse().map_err(connect_error)?;
-        let busy_ms = options.sqlite_busy_timeout.as_millis();
+        let setup = dialect.after_connect(options.sqlite_busy_timeout.as_millis());
         let pool = AnyPoolOptions::new()
             .max_connections(options.max_connections)
             .acquire_timeout(options.acquire_timeout)
             .after_connect(move |conn, _meta| {
+                let setup = setup.clone();
                 Box::pin(async move {
-                    if backend == Backend::Sqlite {
-                        let pragmas = format!(
-                            "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = {busy_ms}; \
-                             PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;"
-                        );
-                        conn.execute(sqlx::AssertSqlSafe(pragmas)).await?;
+                    if let Some(setup) = setup {
+                        conn.execute(sqlx::AssertSqlSafe(setup)).await?;
                     }
                     Ok(())
                 })
@@ -223,15 +184,13 @@ impl Store {
             .connect_with(connect_options)
             .await
             .map_err(connect_error)?;
-        let held = match backend {
-            Backend::Postgres => options.max_connections as usize,
-            Backend::Sqlite => 0,
-        };
+        let held = dialect.held_readers(options.max_connections);
         let store = Store {
             pool,
-            backend,
+            dialect,
             sessions: std::sync::Arc::default(),
-            listen_url: (backend == Backend::Postgres)
+            listen_url: dialect
+                .notifies()
                 .then(|| ListenUrl(std::sync::Arc::from(url.as_str()))),
             readers: Readers {
                 slots: std::sync::Arc::new(
@@ -249,9 +208,15 @@ impl Store {
         Ok(store)
     }
 
-    /// The backend this store talks to.
-    pub fn backend(&self) -> Backend {
-        self.backend
+    /// The dialect this store speaks (every SQLite/PostgreSQL difference is there).
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// The same as [`Store::dialect`], under its former name (kept for callers not yet
+    /// moved to `dialect()`).
+    pub fn backend(&self) -> Dialect {
+        self.dialect
     }
 
     /// The pool, for queries outside a transaction.
@@ -270,9 +235,9 @@ impl Store {
     /// On SQLite it is `BEGIN IMMEDIATE`: the write lock is taken at the start, so a
     /// transaction that reads and then writes never fails on a lock upgrade.
     pub async fn begin(&self) -> Result<Tx, StoreError> {
-        let tx = match self.backend {
-            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Backend::Postgres => self.pool.begin().await?,
+        let tx = match self.dialect.begin_statement() {
+            Some(statement) => self.pool.begin_with(statement).await?,
+            None => self.pool.begin().await?,
         };
         Ok(tx)
     }
@@ -374,18 +339,5 @@ mod tests {
             "postgres://postgres@127.0.0.1/test"
         );
         assert_eq!(redact_url("sqlite://data/k.db"), "sqlite://data/k.db");
-    }
-
-    #[test]
-    fn backend_from_url() {
-        assert_eq!(
-            Backend::from_url("sqlite://x.db").ok(),
-            Some(Backend::Sqlite)
-        );
-        assert_eq!(
-            Backend::from_url("postgresql://h/db").ok(),
-            Some(Backend::Postgres)
-        );
-        assert!(Backend::from_url("mysql://h/db").is_err());
     }
 }

@@ -1,9 +1,11 @@
 //! Storage for kabinet: one code path over SQLite (the embedded default) and PostgreSQL.
 //!
 //! Queries are written once in SQL both backends accept (`$1` placeholders, portable
-//! types) and run through sqlx's `Any` driver; where the backends must differ (row
-//! locking, transaction start) the code branches on [`Backend`]. Migrations are one set
-//! per backend, embedded in the binary. See `docs/adr/0001-storage.md`.
+//! types) and run through sqlx's `Any` driver; every place where the engines must
+//! differ (connection set-up, transaction start, row and advisory locks, the outbox
+//! claim, migrations, notifications) is a method of [`Dialect`] in [`dialect`], the
+//! one module that knows which engine it talks to. Migrations are one folder per
+//! dialect, embedded in the binary by a generated list. See `docs/adr/0001-storage.md`.
 #![forbid(unsafe_code)]
 
 pub mod accounts;
@@ -13,6 +15,7 @@ pub mod broadcasts;
 pub mod catalog;
 pub mod codes;
 mod db;
+pub mod dialect;
 mod error;
 pub mod mfa;
 pub mod migrate;
@@ -28,7 +31,10 @@ pub mod support;
 pub mod throttle;
 pub mod ts;
 
-pub use db::{Backend, Reader, Store, StoreOptions, Tx, redact_url};
+pub use db::{Reader, Store, StoreOptions, Tx, redact_url};
+pub use dialect::{AuditChange, Dialect};
+/// The former name of [`Dialect`], kept while callers move to it.
+pub type Backend = Dialect;
 pub use error::StoreError;
 /// The connection type queries run on inside a transaction (`&mut *tx`).
 pub use sqlx::AnyConnection as Conn;

@@ -12,7 +12,7 @@ use sqlx::Row;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::{Backend, Conn, Store, StoreError, ts};
+use crate::{Conn, Store, StoreError, ts};
 
 /// Delivery state of an event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -99,24 +99,16 @@ pub async fn claim(
     lease: Duration,
     worker: &str,
 ) -> Result<Option<Job>, StoreError> {
-    let sql = match store.backend() {
-        Backend::Postgres => {
-            "UPDATE outbox SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM outbox WHERE status = 'pending' \
-               AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
-               ORDER BY next_attempt_at, id LIMIT 1 FOR UPDATE SKIP LOCKED) \
-             RETURNING id, kind, payload, attempts, max_attempts"
-        }
-        Backend::Sqlite => {
-            "UPDATE outbox SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
-             WHERE id = (SELECT id FROM outbox WHERE status = 'pending' \
-               AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
-               ORDER BY next_attempt_at, id LIMIT 1) \
-             RETURNING id, kind, payload, attempts, max_attempts"
-        }
-    };
+    let sql = format!(
+        "UPDATE outbox SET locked_until = $1, locked_by = $2, attempts = attempts + 1 \
+         WHERE id = (SELECT id FROM outbox WHERE status = 'pending' \
+           AND next_attempt_at <= $3 AND (locked_until IS NULL OR locked_until <= $3) \
+           ORDER BY next_attempt_at, id LIMIT 1{}) \
+         RETURNING id, kind, payload, attempts, max_attempts",
+        store.dialect().skip_locked()
+    );
     let mut tx = store.begin().await?;
-    let row = sqlx::query(sql)
+    let row = sqlx::query(sqlx::AssertSqlSafe(sql))
         .bind(ts::format(now + lease))
         .bind(worker)
         .bind(ts::format(now))

@@ -37,12 +37,7 @@ pub struct FileRecord {
 /// documents attached by staff excepted — so two parallel uploads cannot both pass a
 /// limit checked against it.
 pub async fn lock_owner_usage(conn: &mut Conn, account_id: &str) -> Result<i64, StoreError> {
-    if conn.backend_name() == "PostgreSQL" {
-        sqlx::query("SELECT pg_advisory_xact_lock(hashtext('kabinet.files:' || $1))::TEXT")
-            .bind(account_id)
-            .fetch_one(&mut *conn)
-            .await?;
-    }
+    crate::Dialect::lock_name(conn, &format!("kabinet.files:{account_id}")).await?;
     let bytes: i64 = sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(size), 0) AS BIGINT) FROM files \
          WHERE account_id = $1 AND purpose <> 'result'",
@@ -349,12 +344,11 @@ pub async fn set_data_key(conn: &mut Conn, id: &str, data_key: &str) -> Result<(
     // The row is locked while its old key is read (PostgreSQL; SQLite's writers take
     // turns anyway), so two rotations at once cannot replace in the parts a key the
     // other has already replaced.
-    let sql = if conn.backend_name() == "PostgreSQL" {
-        "SELECT data_key FROM files WHERE id = $1 FOR UPDATE"
-    } else {
-        "SELECT data_key FROM files WHERE id = $1"
-    };
-    let old: Option<String> = sqlx::query_scalar(sql)
+    let sql = format!(
+        "SELECT data_key FROM files WHERE id = $1{}",
+        crate::Dialect::of(conn).for_update()
+    );
+    let old: Option<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
         .bind(id)
         .fetch_optional(&mut *conn)
         .await?

@@ -79,14 +79,26 @@ pub async fn forget(conn: &mut Conn, key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The counter of a key for the rest of the transaction: the row is made if missing and,
-/// on PostgreSQL, locked, so that two failures at the same moment both count (SQLite's
-/// write transaction is serial already).
+/// The counter of a key for the rest of the transaction (as [`lock_counter`]).
+///
+/// Deprecated: `backend` is not used (the connection knows its dialect); call
+/// [`lock_counter`]. Kept until its callers in `app` move.
 pub async fn lock(
     conn: &mut Conn,
     key: &str,
     now: OffsetDateTime,
-    backend: crate::Backend,
+    _backend: crate::Dialect,
+) -> Result<Counter, StoreError> {
+    lock_counter(conn, key, now).await
+}
+
+/// The counter of a key for the rest of the transaction: the row is made if missing and,
+/// on PostgreSQL, locked, so that two failures at the same moment both count (SQLite's
+/// write transaction is serial already).
+pub async fn lock_counter(
+    conn: &mut Conn,
+    key: &str,
+    now: OffsetDateTime,
 ) -> Result<Counter, StoreError> {
     sqlx::query(
         "INSERT INTO sign_in_throttle (key, failures, window_start, locked_until, locks) \
@@ -96,12 +108,7 @@ pub async fn lock(
     .bind(ts::format(now))
     .execute(&mut *conn)
     .await?;
-    if backend == crate::Backend::Postgres {
-        sqlx::query("SELECT key FROM sign_in_throttle WHERE key = $1 FOR UPDATE")
-            .bind(key)
-            .fetch_optional(&mut *conn)
-            .await?;
-    }
+    crate::Dialect::lock_row(conn, "sign_in_throttle", "key", key).await?;
     let mut counter = get(conn, key).await?;
     if counter.failures == 0 && counter.locks == 0 && counter.locked_until.is_none() {
         // A row just made: its window starts with its first failure.

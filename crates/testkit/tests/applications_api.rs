@@ -10,7 +10,9 @@ use kabinet_app::Ctx;
 use kabinet_testkit::people::{
     PASSWORD, User, client, register_user as register, staff_user as staff,
 };
-use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use kabinet_testkit::{
+    MailServer, TestApp, TestBackend, TestOptions, WAIT, backend_test, wait_for,
+};
 use serde_json::{Value, json};
 
 const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\n%%EOF\n";
@@ -200,12 +202,11 @@ backend_test! {
         let statuses: Vec<String> = d["history"].as_array().unwrap().iter().map(|h| h["status"].as_str().unwrap().to_owned()).collect();
         assert_eq!(statuses, ["draft", "submitted", "in_progress", "needs_clarification", "in_progress", "approved", "completed"]);
         // The applicant was told about each move.
-        let mut told = 0;
-        for _ in 0..200 {
-            told = smtp.messages().iter().filter(|m| m.body_text().contains("Заявление №")).count();
-            if told >= 5 { break; }
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
+        let told = wait_for(WAIT, "one notice per move (5)", || async {
+            let told = smtp.messages().iter().filter(|m| m.body_text().contains("Заявление №")).count();
+            (told >= 5).then_some(told)
+        })
+        .await;
         assert!(told >= 5, "one notice per move: {told}");
         app.stop().await;
     }

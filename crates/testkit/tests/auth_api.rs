@@ -7,7 +7,8 @@ use std::time::Duration as StdDuration;
 
 use kabinet_store::{audit, outbox};
 use kabinet_testkit::{
-    MailServer, SmsGatewayStub, TestApp, TestBackend, TestOptions, backend_test, first_code,
+    MailServer, SmsGatewayStub, TestApp, TestBackend, TestOptions, WAIT, backend_test, first_code,
+    wait_for,
 };
 use serde_json::{Value, json};
 use time::Duration;
@@ -178,14 +179,12 @@ backend_test! {
         let res = w.post("/api/v1/registrations", json!({ "contact": "+7 (912) 345-67-89", "password": PASSWORD })).await;
         assert_eq!(res.status(), 202);
         let id = res.json::<Value>().await.unwrap()["registration_id"].as_str().unwrap().to_owned();
-        let mut sms = Vec::new();
-        for _ in 0..200 {
-            sms = w.sms.messages();
-            if !sms.is_empty() { break; }
+        let sms = wait_for(WAIT, "an SMS arrives", || async {
             w.app.app.outbox_wake.notify_one();
-            tokio::task::yield_now().await;
-            tokio::time::sleep(StdDuration::from_millis(10)).await;
-        }
+            let sms = w.sms.messages();
+            (!sms.is_empty()).then_some(sms)
+        })
+        .await;
         assert_eq!(sms.len(), 1, "one SMS with the code");
         assert_eq!(sms[0].to, "+79123456789");
         let code = first_code(&sms[0].text).unwrap();

@@ -10,7 +10,9 @@ use std::time::Duration as StdDuration;
 use kabinet_app::clock::Clock;
 use kabinet_domain::login::Contact;
 use kabinet_store::{audit, throttle};
-use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use kabinet_testkit::{
+    MailServer, TestApp, TestBackend, TestOptions, WAIT, backend_test, wait_for, wait_until,
+};
 use serde_json::{Value, json};
 use time::Duration;
 
@@ -145,13 +147,11 @@ async fn sign_in(app: &TestApp, c: &reqwest::Client, login: &str, password: &str
 }
 
 async fn mails_containing(smtp: &MailServer, text: &str) -> usize {
-    // Give the worker a moment to deliver what was committed.
-    for _ in 0..100 {
-        if smtp.messages().iter().any(|m| m.body_text().contains(text)) {
-            break;
-        }
-        tokio::time::sleep(StdDuration::from_millis(20)).await;
-    }
+    // The worker delivers what was committed in its own time.
+    wait_until(WAIT, &format!("a mail containing «{text}»"), || async {
+        smtp.messages().iter().any(|m| m.body_text().contains(text))
+    })
+    .await;
     smtp.messages()
         .iter()
         .filter(|m| m.body_text().contains(text))
@@ -160,13 +160,10 @@ async fn mails_containing(smtp: &MailServer, text: &str) -> usize {
 
 /// The code in the first mail after the n-th that has one.
 async fn code_after(smtp: &MailServer, n: usize) -> String {
-    for _ in 0..500 {
-        if let Some(code) = smtp.messages()[n..].iter().find_map(|m| m.code()) {
-            return code;
-        }
-        tokio::time::sleep(StdDuration::from_millis(20)).await;
-    }
-    panic!("no code arrived");
+    wait_for(WAIT, "a code arrived", || async {
+        smtp.messages()[n..].iter().find_map(|m| m.code())
+    })
+    .await
 }
 
 use kabinet_testkit::people::hidden;
@@ -370,7 +367,7 @@ backend_test! {
         assert_eq!(statuses.0, vec![202, 202, 202, 202, 202, 429, 429]);
         assert_eq!(statuses.0, statuses.1, "the same answers for a registered and a new contact");
         // The owner of the registered contact got one notice, not five.
-        tokio::time::sleep(StdDuration::from_millis(300)).await;
+        app.outbox_drained(WAIT).await;
         let notices = smtp.messages()[before..].iter().filter(|m| m.to == vec![EMAIL.to_owned()]).count();
         assert_eq!(notices, 1);
         // An hour later it starts again, with one more notice.

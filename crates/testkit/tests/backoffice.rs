@@ -405,7 +405,7 @@ async fn parts_in_step(store: &kabinet_store::Store, id: &str) {
         .execute(&mut *conn)
         .await
         .unwrap();
-    let migration = kabinet_store::migrate::embedded(store.backend())
+    let migration = kabinet_store::migrate::embedded(store.dialect())
         .iter()
         .find(|m| m.version == 21)
         .unwrap();

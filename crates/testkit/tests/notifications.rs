@@ -6,7 +6,9 @@
 use std::time::Duration;
 
 use kabinet_testkit::people::{User, register_user, staff_user};
-use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use kabinet_testkit::{
+    MailServer, TestApp, TestBackend, TestOptions, WAIT, backend_test, wait_for,
+};
 use serde_json::{Value, json};
 
 async fn spawn(backend: TestBackend, smtp: &MailServer) -> TestApp {
@@ -54,15 +56,12 @@ async fn filed(u: &User) -> String {
 
 /// The deliveries of a notification once the worker has had its turn.
 async fn deliveries(u: &User, id: &str) -> Vec<Value> {
-    for _ in 0..100 {
+    wait_for(WAIT, "no delivery still queued", || async {
         let d = u.json(&format!("/api/v1/notifications/{id}")).await;
         let list = d["deliveries"].as_array().unwrap().clone();
-        if list.iter().all(|x| x["status"] != "queued") {
-            return list;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("deliveries still queued");
+        list.iter().all(|x| x["status"] != "queued").then_some(list)
+    })
+    .await
 }
 
 backend_test! {
@@ -245,14 +244,12 @@ backend_test! {
         let b: Value = res.json().await.unwrap();
         assert_eq!(b["total"], 2301, "every active person, staff excluded");
         let id = b["id"].as_str().unwrap().to_owned();
-        let mut progress = Value::Null;
-        for _ in 0..200 {
-            progress = adm.json(&format!("/api/v1/staff/broadcasts/{id}")).await;
-            if progress["status"] == "done" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        // 2301 recipients: longer than the usual wait.
+        let progress = wait_for(Duration::from_secs(30), "the broadcast is done", || async {
+            let progress = adm.json(&format!("/api/v1/staff/broadcasts/{id}")).await;
+            (progress["status"] == "done").then_some(progress)
+        })
+        .await;
         assert_eq!(progress["status"], "done", "{progress}");
         assert_eq!(progress["processed"], 2301);
         // In everyone's inbox, once; by mail only to who asked for news by mail.

@@ -6,7 +6,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use kabinet_testkit::people::{User, register_user, staff_user};
-use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use kabinet_testkit::{
+    MailServer, TestApp, TestBackend, TestOptions, WAIT, backend_test, wait_for,
+};
 use reqwest::Method;
 use serde_json::{Value, json};
 
@@ -487,14 +489,11 @@ backend_test! {
         let status = |id: String| {
             let admin = admin.clone();
             async move {
-                for _ in 0..200 {
+                wait_for(WAIT, "the registry was asked", || async {
                     let got = admin.json(&format!("/api/v1/organizations/{id}")).await;
-                    if got["status"] != "pending_verification" || got["decision"].is_string() {
-                        return got;
-                    }
-                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-                }
-                panic!("the registry was not asked");
+                    (got["status"] != "pending_verification" || got["decision"].is_string()).then_some(got)
+                })
+                .await
             }
         };
 

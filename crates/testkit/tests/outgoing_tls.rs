@@ -3,10 +3,10 @@
 //! both backends.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::time::Duration;
-
 use kabinet_testkit::tls::TestCa;
-use kabinet_testkit::{SmsGatewayStub, TestApp, TestBackend, TestOptions, backend_test};
+use kabinet_testkit::{
+    SmsGatewayStub, TestApp, TestBackend, TestOptions, WAIT, backend_test, wait_for,
+};
 use serde_json::json;
 use sqlx::Row;
 
@@ -49,21 +49,16 @@ async fn register_by_phone(app: &TestApp) {
 
 /// The last error of the SMS job, once the worker has tried it.
 async fn sms_error(app: &TestApp) -> Option<String> {
-    for _ in 0..250 {
+    wait_for(WAIT, "the worker tried the SMS", || async {
+        app.app.outbox_wake.notify_one();
         let row = sqlx::query("SELECT status, last_error FROM outbox WHERE kind = 'sms'")
             .fetch_optional(app.app.store.pool())
             .await
-            .unwrap();
-        if let Some(row) = row {
-            let error: Option<String> = row.try_get(1).unwrap();
-            if error.is_some() || row.try_get::<String, _>(0).unwrap() == "sent" {
-                return error;
-            }
-        }
-        app.app.outbox_wake.notify_one();
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    panic!("the worker never tried the SMS");
+            .unwrap()?;
+        let error: Option<String> = row.try_get(1).unwrap();
+        (error.is_some() || row.try_get::<String, _>(0).unwrap() == "sent").then_some(error)
+    })
+    .await
 }
 
 backend_test! {
@@ -73,15 +68,12 @@ backend_test! {
         let front = ca.front(sms.addr()).await;
         let app = spawn(backend, front.url("/send"), Some(ca.ca_file.display().to_string())).await;
         register_by_phone(&app).await;
-        let mut got = Vec::new();
-        for _ in 0..250 {
-            got = sms.messages();
-            if !got.is_empty() {
-                break;
-            }
+        let got = wait_for(WAIT, "the SMS went over HTTPS", || async {
             app.app.outbox_wake.notify_one();
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+            let got = sms.messages();
+            (!got.is_empty()).then_some(got)
+        })
+        .await;
         assert_eq!(got.len(), 1, "the SMS went over HTTPS");
         assert_eq!(got[0].to, "+79123456789");
         assert_eq!(sms_error(&app).await, None);

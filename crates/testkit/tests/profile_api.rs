@@ -8,7 +8,8 @@ use std::time::Duration as StdDuration;
 
 use kabinet_testkit::people::{PASSWORD, client, register, staff};
 use kabinet_testkit::{
-    KnownPerson, MailServer, RegistryStub, TestApp, TestBackend, TestOptions, backend_test,
+    KnownPerson, MailServer, RegistryStub, TestApp, TestBackend, TestOptions, WAIT, backend_test,
+    wait_for, wait_until,
 };
 use serde_json::{Value, json};
 use sqlx::Row;
@@ -234,16 +235,13 @@ backend_test! {
 /// Every text value in every table of the database.
 async fn all_stored_text(app: &TestApp) -> String {
     let mut conn = app.app.store.pool().acquire().await.unwrap();
-    let tables: Vec<String> = match app.backend {
-        TestBackend::Sqlite => sqlx::query("SELECT name FROM sqlite_master WHERE type = 'table'"),
-        TestBackend::Postgres(_) => sqlx::query("SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()"),
-    }
-    .fetch_all(&mut *conn)
-    .await
-    .unwrap()
-    .iter()
-    .map(|r| r.get::<String, _>(0))
-    .collect();
+    let tables: Vec<String> = sqlx::query(app.app.store.dialect().table_names_sql())
+        .fetch_all(&mut *conn)
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.get::<String, _>(0))
+        .collect();
     assert!(
         tables.iter().any(|t| t == "profiles") && tables.len() > 10,
         "{tables:?}"
@@ -415,15 +413,10 @@ backend_test! {
         // Another account's contact: the same answer, no code; its owner is told.
         let res = post("/api/v1/me/contacts", json!({ "contact": "taken@example.ru" })).await.unwrap();
         assert_eq!(res.status(), 202);
-        let mut told = None;
-        for _ in 0..200 {
-            told = smtp.messages().into_iter().find(|m| m.header("To").is_some_and(|t| t.contains("taken@example.ru")) && m.code().is_none());
-            if told.is_some() {
-                break;
-            }
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
-        let told = told.expect("the owner is told");
+        let told = wait_for(WAIT, "the owner is told", || async {
+            smtp.messages().into_iter().find(|m| m.header("To").is_some_and(|t| t.contains("taken@example.ru")) && m.code().is_none())
+        })
+        .await;
         assert!(told.code().is_none() && told.body_text().contains("уже привязан"), "{}", told.body_text());
 
         // Remove: an unknown id, then the first, then the last one is refused.
@@ -565,13 +558,10 @@ backend_test! {
         assert_eq!(refuse(json!({ "reason": " " })).await.unwrap().status(), 422);
         assert_eq!(refuse(json!({ "reason": "документ нечитаем" })).await.unwrap().status(), 200);
         assert_eq!(me(&app, &c).await["first_name"], "Мария");
-        let mut told = false;
-        for _ in 0..200 {
-            told = smtp.messages().iter().any(|m| m.body_text().contains("документ нечитаем"));
-            if told { break; }
-            tokio::time::sleep(StdDuration::from_millis(50)).await;
-        }
-        assert!(told, "the refusal reason reaches the person");
+        wait_until(WAIT, "the refusal reason reaches the person", || async {
+            smtp.messages().iter().any(|m| m.body_text().contains("документ нечитаем"))
+        })
+        .await;
         app.stop().await;
     }
 }

@@ -6,7 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use kabinet_testkit::people::{User, register_user, staff_user};
-use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test, wait_until};
 use secrecy::ExposeSecret;
 use serde_json::json;
 
@@ -43,18 +43,12 @@ fn on(other: &TestApp, u: &User) -> User {
 
 /// Waits (at most 2 s — far below the cache's 30 s) until `path` answers `status`.
 async fn answers(u: &User, path: &str, status: u16) {
-    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(2);
-    loop {
-        let got = u.get(path).await.status().as_u16();
-        if got == status {
-            return;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{path}: still {got}, expected {status}"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
-    }
+    wait_until(
+        std::time::Duration::from_secs(2),
+        &format!("{path} answers {status}"),
+        || async { u.get(path).await.status().as_u16() == status },
+    )
+    .await;
 }
 
 backend_test! {

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 
 use kabinet_store::migrate::{self, Migration};
-use kabinet_store::{Backend, Store, StoreOptions, audit, outbox};
+use kabinet_store::{AuditChange, Dialect, Store, StoreOptions, audit, outbox};
 use kabinet_testkit::{TestApp, backend_test};
 use serde_json::json;
 use time::Duration;
@@ -35,16 +35,49 @@ async fn append(store: &Store, actor: &str, n: usize) {
 }
 
 async fn table_exists(store: &Store, name: &str) -> bool {
-    let sql = match store.backend() {
-        Backend::Sqlite => "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = $1",
-        Backend::Postgres => "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = $1",
-    };
-    let n: i64 = sqlx::query_scalar(sql)
-        .bind(name)
-        .fetch_one(store.pool())
+    let names: Vec<String> = sqlx::query_scalar(store.dialect().table_names_sql())
+        .fetch_all(store.pool())
         .await
         .unwrap();
-    n > 0
+    names.iter().any(|n| n == name)
+}
+
+/// `NNNN_name` of every migration file on disk for a dialect, sorted.
+fn migration_files(dialect: Dialect) -> Vec<String> {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../store/migrations")
+        .join(dialect.name());
+    let mut files: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "sql"))
+        .map(|p| p.file_stem().unwrap().to_str().unwrap().to_owned())
+        .collect();
+    files.sort();
+    files
+}
+
+backend_test! {
+    /// Every migration file on disk is applied to a fresh database (a file added and not
+    /// picked up fails here), and both backends end at the same version.
+    async fn every_migration_file_is_applied(backend) {
+        let app = TestApp::spawn(backend).await;
+        let store = &app.app.store;
+        let on_disk = migration_files(store.dialect());
+        assert!(!on_disk.is_empty());
+        let rows: Vec<(i64, String)> =
+            sqlx::query_as("SELECT version, name FROM kabinet_migrations ORDER BY version")
+                .fetch_all(store.pool())
+                .await
+                .unwrap();
+        let applied: Vec<String> = rows.iter().map(|(v, n)| format!("{v:04}_{n}")).collect();
+        assert_eq!(applied, on_disk, "{}", store.dialect().name());
+        for other in Dialect::ALL {
+            assert_eq!(migration_files(other).last(), on_disk.last(), "{} and {}", store.dialect().name(), other.name());
+        }
+        assert!(migrate::pending(store).await.unwrap().is_empty());
+        app.stop().await;
+    }
 }
 
 backend_test! {
@@ -54,14 +87,14 @@ backend_test! {
         let again = migrate::run(store).await.unwrap();
         assert!(again.applied.is_empty(), "a second run applies nothing");
 
-        let mut set: Vec<Migration> = migrate::embedded(store.backend()).to_vec();
+        let mut set: Vec<Migration> = migrate::embedded(store.dialect()).to_vec();
         set.push(Migration { version: 9001, name: "good", sql: "CREATE TABLE t_good (id BIGINT PRIMARY KEY)" });
         set.push(Migration { version: 9002, name: "broken", sql: "CREATE TABLE t_bad (id BIGINT); SELECT * FROM no_such_table" });
         let err = migrate::run_set(store, &set).await.unwrap_err();
         assert!(err.to_string().contains("migration 9002 (broken) failed"), "{err}");
         assert!(!table_exists(store, "t_good").await, "the good migration of the failed run was rolled back");
         assert!(!table_exists(store, "t_bad").await);
-        let embedded: Vec<i64> = migrate::embedded(store.backend()).iter().map(|m| m.version).collect();
+        let embedded: Vec<i64> = migrate::embedded(store.dialect()).iter().map(|m| m.version).collect();
         assert_eq!(migrate::applied_versions(store).await.unwrap(), embedded);
         app.stop().await;
     }
@@ -96,10 +129,7 @@ backend_test! {
         assert!(refused.is_err(), "the append-only trigger must refuse updates");
 
         // ... and someone with the power to drop the trigger is still caught.
-        let drop_trigger = match store.backend() {
-            Backend::Sqlite => "DROP TRIGGER audit_log_no_update",
-            Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
-        };
+        let drop_trigger = store.dialect().drop_audit_guard_sql(AuditChange::Update);
         sqlx::query(drop_trigger).execute(store.pool()).await.unwrap();
         sqlx::query("UPDATE audit_log SET actor = 'account:b' WHERE seq = 3")
             .execute(store.pool())
@@ -119,10 +149,7 @@ backend_test! {
         for n in 0..4 {
             append(store, "account:a", n).await;
         }
-        let drop_trigger = match store.backend() {
-            Backend::Sqlite => "DROP TRIGGER audit_log_no_delete",
-            Backend::Postgres => "DROP TRIGGER audit_log_no_change ON audit_log",
-        };
+        let drop_trigger = store.dialect().drop_audit_guard_sql(AuditChange::Delete);
         sqlx::query(drop_trigger).execute(store.pool()).await.unwrap();
         sqlx::query("DELETE FROM audit_log WHERE seq = 4").execute(store.pool()).await.unwrap();
         let cut = audit::verify(store).await.unwrap();

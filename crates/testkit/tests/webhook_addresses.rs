@@ -5,10 +5,11 @@
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
 use kabinet_testkit::people::{User, register_user};
-use kabinet_testkit::{MailServer, TestApp, TestBackend, TestOptions, backend_test};
+use kabinet_testkit::{
+    MailServer, TestApp, TestBackend, TestOptions, WAIT, backend_test, wait_for,
+};
 use serde_json::{Value, json};
 
 async fn spawn(backend: TestBackend, smtp: &MailServer, allow_insecure: bool) -> TestApp {
@@ -75,10 +76,10 @@ async fn file_application(u: &User) {
 /// The webhook deliveries `(status, attempts, last_error)` once `n` have left `pending`
 /// (a retried one stays `pending`, so a delivery error taken as temporary fails here).
 async fn webhook_outcomes(app: &TestApp, n: usize) -> Vec<(String, i64, String)> {
-    let mut rows = Vec::new();
-    for _ in 0..200 {
+    let what = format!("{n} webhook deliveries finished, none left pending");
+    wait_for(WAIT, &what, || async {
         let mut conn = app.app.store.acquire().await.unwrap();
-        rows = sqlx::query_as::<_, (String, i64, Option<String>)>(
+        let rows: Vec<(String, i64, String)> = sqlx::query_as::<_, (String, i64, Option<String>)>(
             "SELECT status, attempts, last_error FROM outbox WHERE kind = 'webhook' ORDER BY id",
         )
         .fetch_all(&mut *conn)
@@ -87,12 +88,9 @@ async fn webhook_outcomes(app: &TestApp, n: usize) -> Vec<(String, i64, String)>
         .into_iter()
         .map(|(s, a, e)| (s, a, e.unwrap_or_default()))
         .collect();
-        if rows.len() >= n && rows.iter().all(|(s, _, _)| s != "pending") {
-            return rows;
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    panic!("webhook deliveries not finished: {rows:?}");
+        (rows.len() >= n && rows.iter().all(|(s, _, _)| s != "pending")).then_some(rows)
+    })
+    .await
 }
 
 /// Sets the webhook in the database as if its name had been public when it was set
