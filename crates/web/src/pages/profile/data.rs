@@ -71,6 +71,21 @@ pub async fn data_export(
         kabinet_app::privacy::export(&state.app, &visit.ctx, who).await
     }
     .await;
+    // The password field of this form is `export_password` (the closing form has its own).
+    let result = result.map_err(|e| match e {
+        kabinet_app::AppError::Validation(fields) => kabinet_app::AppError::Validation(
+            fields
+                .into_iter()
+                .map(|mut f| {
+                    if f.field == "password" {
+                        f.field = "export_password".to_owned();
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    });
     match result {
         Ok(bytes) => crate::download::data_archive(bytes),
         Err(e) => match form_errors(&state, e, "export_password") {
