@@ -267,7 +267,7 @@ pub async fn download(
 ) -> Result<Response, WebError> {
     let who = visit.require()?;
     let (record, bytes) = identity::attachment(&state.app, &visit.ctx, who, &id).await?;
-    Ok(super::applications::file_response(&record, bytes))
+    Ok(crate::download::file_response(&record, bytes))
 }
 
 /// The staff queue of identity requests (pending, oldest first).

@@ -3,10 +3,10 @@
 
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kabinet_app::backoffice::{self, QueueItem, QueueQuery};
-use kabinet_store::audit::{Entry, Search};
+use kabinet_store::audit::Search;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -482,62 +482,6 @@ pub struct AuditPage {
     pub next_before: Option<i64>,
 }
 
-/// One CSV field, quoted when needed (RFC 4180); a leading `=`, `+`, `-` or `@` is
-/// prefixed with `'` so that spreadsheets do not run it as a formula.
-pub fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
-
-/// The entries as CSV (a header line, then one line per entry).
-pub fn audit_csv(entries: &[Entry]) -> String {
-    let mut out = String::from("seq,at,actor,action,object,source,request_id,details,hash\r\n");
-    for e in entries {
-        let line = [
-            e.seq.to_string(),
-            e.at.clone(),
-            e.actor.clone(),
-            e.action.clone(),
-            e.object.clone(),
-            e.source.clone().unwrap_or_default(),
-            e.request_id.clone().unwrap_or_default(),
-            e.details.clone(),
-            e.hash.clone(),
-        ]
-        .iter()
-        .map(|f| csv_field(f))
-        .collect::<Vec<_>>()
-        .join(",");
-        out.push_str(&line);
-        out.push_str("\r\n");
-    }
-    out
-}
-
-/// A CSV download.
-pub fn csv_response(body: String) -> Response {
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
-            (
-                header::CONTENT_DISPOSITION,
-                "attachment; filename=\"audit.csv\"",
-            ),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 /// Searches the audit log (auditors, administrators): JSON, or CSV with `format=csv`.
 /// Read-only; the search itself is recorded.
 #[utoipa::path(get, path = "/api/v1/staff/audit", tag = "staff",
@@ -561,7 +505,9 @@ pub async fn audit(
     let (entries, more) =
         backoffice::audit_search(&state.app, &visit.ctx, who, &p.search(), limit, p.before).await?;
     if csv {
-        return Ok(csv_response(audit_csv(&entries)));
+        return Ok(crate::download::csv_response(crate::download::audit_csv(
+            &entries,
+        )));
     }
     let next_before = if more {
         entries.last().map(|e| e.seq)

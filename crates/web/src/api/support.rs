@@ -259,7 +259,7 @@ pub async fn download(
 ) -> Result<Response, WebError> {
     let who = visit.require()?;
     let (record, bytes) = support::file(&state.app, &visit.ctx, who, &id, &file_id).await?;
-    Ok(super::applications::file_response(&record, bytes))
+    Ok(crate::download::file_response(&record, bytes))
 }
 
 /// The staff queue's filters.

@@ -14,10 +14,6 @@ use utoipa::ToSchema;
 pub use own::*;
 pub use staff::*;
 
-// Until the pages use them from their own places.
-pub use crate::download::file_response;
-pub use crate::live::events;
-
 /// `POST /api/v1/applications`
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

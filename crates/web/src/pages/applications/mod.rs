@@ -77,7 +77,7 @@ pub fn router() -> Router<AppState> {
         .route("/drafts", get(list::drafts))
         // Live status for the pages: the same stream as the API's, in the context the
         // page session acts in (EventSource cannot send X-Kabinet-Organization).
-        .route("/events", get(crate::api::applications::events))
+        .route("/events", get(crate::live::events))
         .route("/{id}", get(detail::show))
         .route(
             "/{id}/step/{n}",

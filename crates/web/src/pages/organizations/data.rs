@@ -107,7 +107,7 @@ pub async fn download_document(
         return see_other("/login", None);
     };
     match organisations::document(&state.app, &visit.ctx, who, &id, &file_id).await {
-        Ok((record, bytes)) => crate::api::applications::file_response(&record, bytes),
+        Ok((record, bytes)) => crate::download::file_response(&record, bytes),
         Err(e) => WebError::from(e).page_response(),
     }
 }

@@ -6,10 +6,10 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use crate::AppState;
 use crate::pages::common::{form_errors, respond, see_other};
 use crate::pages::{Errors, Layout};
 use crate::session::Visit;
-use crate::AppState;
 
 #[derive(Template)]
 #[template(path = "profile_data.html")]

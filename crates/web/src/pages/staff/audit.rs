@@ -8,7 +8,8 @@ use kabinet_app::backoffice;
 use kabinet_domain::access::Action;
 
 use super::{Nav, staff_for};
-use crate::api::staff::{AuditParams, audit_csv, csv_response};
+use crate::api::staff::AuditParams;
+use crate::download::{audit_csv, csv_response};
 use crate::pages::common::{form_errors, respond, see_other};
 use crate::pages::{Errors, Layout};
 use crate::session::Visit;
