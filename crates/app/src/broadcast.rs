@@ -10,7 +10,8 @@ use kabinet_store::notifications::Notification;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::{SignedIn, audit_event};
+use crate::audit::audit_event;
+use crate::auth::SignedIn;
 use crate::notify::Message;
 use crate::{App, AppError, Ctx, FieldError};
 

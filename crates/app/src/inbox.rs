@@ -7,7 +7,8 @@ use kabinet_domain::notify::{self as rules, Category, Channel};
 use kabinet_store::notifications::{self as store, Delivery, Notification};
 use serde_json::json;
 
-use crate::auth::{SignedIn, audit_event};
+use crate::audit::audit_event;
+use crate::auth::SignedIn;
 use crate::{App, AppError, Ctx, FieldError};
 
 fn category(name: Option<&str>) -> Result<Option<Category>, AppError> {

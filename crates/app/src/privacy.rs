@@ -12,7 +12,8 @@ use kabinet_store::{accounts, privacy, profiles, sessions};
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::auth::{SignedIn, audit_event, notices};
+use crate::audit::audit_event;
+use crate::auth::{SignedIn, notices};
 use crate::{App, AppError, Ctx, files, profile};
 
 fn ts(t: time::OffsetDateTime) -> String {

@@ -7,7 +7,7 @@ use kabinet_store::accounts::{self, NewAccount};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::audit_event;
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx, FieldError};
 
 /// A staff account just made.

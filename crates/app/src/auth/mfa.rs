@@ -10,7 +10,8 @@ use totp_rs::{Builder, Secret, Totp};
 use uuid::Uuid;
 
 use super::limits::{self, Rules};
-use super::{SignedIn, audit_event, notices, session, sha256_hex};
+use super::{SignedIn, notices, session, sha256_hex};
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx, FieldError};
 
 /// How long a password entry counts as recent.

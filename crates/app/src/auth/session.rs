@@ -7,7 +7,8 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
-use super::{audit_event, random_token, sha256_hex};
+use super::{random_token, sha256_hex};
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx};
 
 /// Activity is written at most this often, to keep reads cheap.
