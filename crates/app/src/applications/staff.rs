@@ -4,7 +4,7 @@ use crate::audit::audit_event;
 use crate::auth::{SignedIn, notices};
 use crate::files::{self, Upload};
 use crate::{App, AppError, Ctx, FieldError};
-use kabinet_domain::access::{Action, StaffRole};
+use kabinet_domain::access::{Action, CaseAction, StaffRole};
 use kabinet_domain::application::{Mover, Status, check_move};
 use kabinet_store::applications::{self as store, Comment};
 use kabinet_store::requests::FileRecord;
@@ -98,16 +98,10 @@ pub async fn transition(
     let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     let from = Status::parse(&row.status).ok_or_else(|| corrupt("status"))?;
     check_move(from, to, Mover::Staff(role), Some(reason)).map_err(move_error)?;
-    // An operator works on what is theirs; what nobody has yet becomes theirs by the
-    // move. A supervisor may move anything.
-    match row.assignee.as_deref() {
-        Some(a) if a != staff.account.id && role == StaffRole::Operator => {
-            return Err(AppError::Conflict("application-assigned-to-other"));
-        }
-        None if !store::assign(&mut tx, id, &staff.account.id, true, now).await? => {
-            return Err(AppError::Conflict("application-taken"));
-        }
-        _ => {}
+    // Whose it is decides (domain::access); what nobody has yet becomes the mover's.
+    staff.authorize_case(CaseAction::Move, row.assignee.as_deref())?;
+    if row.assignee.is_none() && !store::assign(&mut tx, id, &staff.account.id, true, now).await? {
+        return Err(AppError::Conflict("application-taken"));
     }
     if to == Status::Completed
         && !store::files(&mut tx, id)
@@ -150,6 +144,7 @@ pub async fn attach_result(
     if row.status != Status::Approved.as_str() {
         return Err(AppError::Conflict("application-result-not-now"));
     }
+    staff.authorize_case(CaseAction::AttachResult, row.assignee.as_deref())?;
     if files::sniff(&upload.bytes).is_none() {
         return Err(AppError::UnsupportedType("application-file-type"));
     }

@@ -3,7 +3,7 @@
 use crate::audit::audit_event;
 use crate::auth::{SignedIn, notices};
 use crate::{App, AppError, Ctx, catalog};
-use kabinet_domain::access::{Action, StaffRole};
+use kabinet_domain::access::{Action, Duty};
 use kabinet_store::accounts::{self};
 use kabinet_store::applications::{self as store};
 use serde_json::json;
@@ -118,7 +118,10 @@ pub async fn raise_overdue(app: &App) -> Result<usize, AppError> {
     let supervisors: Vec<String> = accounts::staff(&mut tx)
         .await?
         .into_iter()
-        .filter(|(a, _)| a.status == "active" && role_of(a) == Some(StaffRole::Supervisor))
+        .filter(|(a, _)| {
+            a.status == "active"
+                && role_of(a).is_some_and(|r| Duty::OverdueApplications.roles().contains(&r))
+        })
         .map(|(a, _)| a.id)
         .collect();
     for (id, number, due_on) in &due {

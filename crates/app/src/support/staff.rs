@@ -4,7 +4,7 @@ use crate::audit::audit_event;
 use crate::auth::{SignedIn, notices};
 use crate::files::Upload;
 use crate::{App, AppError, Ctx, FieldError};
-use kabinet_domain::access::{Action, StaffRole};
+use kabinet_domain::access::{Action, Duty, StaffRole};
 use kabinet_store::accounts;
 use kabinet_store::support::{self as store, Ticket};
 use serde_json::json;
@@ -128,7 +128,11 @@ pub async fn escalate(
     .await?;
     for (account, _) in accounts::staff(&mut tx).await? {
         if account.status == "active"
-            && account.staff_role.as_deref() == Some(StaffRole::Supervisor.as_str())
+            && account
+                .staff_role
+                .as_deref()
+                .and_then(StaffRole::parse)
+                .is_some_and(|r| Duty::EscalatedTickets.roles().contains(&r))
         {
             notices::notify(
                 &mut tx,
