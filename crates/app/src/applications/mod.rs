@@ -12,6 +12,7 @@ mod integrity;
 mod queries;
 mod staff;
 mod submit;
+mod take;
 
 pub use attachments::{MAX_ATTACHMENT, attach, file};
 use drafts::check_values;
@@ -25,6 +26,7 @@ pub use staff::{
 };
 use submit::answered;
 pub use submit::{Submitted, comment, submit, withdraw};
+pub use take::take_into_work;
 
 use crate::audit::audit_event;
 use crate::auth::{SignedIn, notices};

@@ -3,7 +3,7 @@
 use crate::audit::audit_event;
 use crate::auth::{SignedIn, notices};
 use crate::{App, AppError, Ctx, catalog};
-use kabinet_domain::access::{Action, StaffRole};
+use kabinet_domain::access::{Action, CaseAction};
 use kabinet_store::accounts::{self};
 use kabinet_store::applications::{self as store, Assigned, QueueFilter};
 use serde_json::json;
@@ -125,20 +125,16 @@ pub async fn assignees(app: &App, who: &SignedIn) -> Result<Vec<(String, String)
     Ok(staff_emails(&mut conn)
         .await?
         .into_iter()
-        .filter(|(a, _)| {
-            a.status == "active"
-                && matches!(
-                    role_of(a),
-                    Some(StaffRole::Operator | StaffRole::Supervisor)
-                )
-        })
+        .filter(|(a, _)| a.status == "active" && may_process(a))
         .map(|(a, e)| (a.id, e))
         .collect())
 }
 
-/// «Взять в работу» (`assignee` = `me`) or, for a supervisor, giving it to another
-/// operator. Of two staff taking a free application at once exactly one wins; the
-/// other gets `Conflict("application-taken")`.
+/// «Взять в работу» (`assignee` = `me` or one's own id: exactly
+/// [`crate::applications::take_into_work`], which also starts a submitted
+/// application) or, for a supervisor, giving it to another operator. Of two staff
+/// taking a free application at once exactly one wins; the other gets
+/// `Conflict("application-taken")`.
 pub async fn assign(
     app: &App,
     ctx: &Ctx,
@@ -153,34 +149,29 @@ pub async fn assign(
         "me" => me.to_owned(),
         other => other.to_owned(),
     };
-    let reassign = target != me;
-    if reassign {
-        who.authorize(Action::ReassignApplications)?;
+    if target == me {
+        // Taking for oneself is «Взять в работу», whether from the page or the API.
+        return crate::applications::take_into_work(app, ctx, who, id).await;
     }
+    who.authorize_case(CaseAction::Reassign, None)?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     let row = store::get(&mut tx, id).await?.ok_or(AppError::NotFound)?;
     if row.status == "draft" {
         return Err(AppError::NotFound);
     }
-    if reassign {
-        let ok = accounts::get(&mut tx, &target).await?.is_some_and(|a| {
-            a.status == "active"
-                && matches!(
-                    role_of(&a),
-                    Some(StaffRole::Operator | StaffRole::Supervisor)
-                )
-        });
-        if !ok {
-            return Err(field("assignee", "backoffice-assignee-unknown"));
-        }
+    let ok = accounts::get(&mut tx, &target)
+        .await?
+        .is_some_and(|a| a.status == "active" && may_process(&a));
+    if !ok {
+        return Err(field("assignee", "backoffice-assignee-unknown"));
     }
     if row.assignee.as_deref() == Some(target.as_str()) {
         return Ok(());
     }
-    // Taking for oneself only succeeds while nobody has it; a supervisor may move it.
-    if !store::assign(&mut tx, id, &target, !reassign, now).await? {
-        return Err(if row.assignee.is_some() || !reassign {
+    // A supervisor may move it from anyone, while it is open.
+    if !store::assign(&mut tx, id, &target, false, now).await? {
+        return Err(if row.assignee.is_some() {
             AppError::Conflict("application-taken")
         } else {
             AppError::Conflict("application-closed")
@@ -191,33 +182,33 @@ pub async fn assign(
         ctx,
         now,
         &who.actor(),
-        if reassign {
-            "application.reassigned"
-        } else {
-            "application.taken"
-        },
+        "application.reassigned",
         &format!("application:{id}"),
         json!({ "assignee": format!("account:{target}"), "previous": row.assignee.map(|a| format!("account:{a}")) }),
     )
     .await?;
-    if reassign {
-        let number = row.number.clone().unwrap_or_default();
-        notices::notify(
-            &mut tx,
-            app,
-            now,
-            &target,
-            &notices::Notice {
-                category: kabinet_domain::notify::Category::ApplicationStatus,
-                subject_key: "notice-application-assigned-subject",
-                text_key: "notice-application-assigned-message",
-                args: &[("number", &number)],
-                link: Some(format!("/staff/applications/{id}")),
-            },
-        )
-        .await?;
-    }
+    let number = row.number.clone().unwrap_or_default();
+    notices::notify(
+        &mut tx,
+        app,
+        now,
+        &target,
+        &notices::Notice {
+            category: kabinet_domain::notify::Category::ApplicationStatus,
+            subject_key: "notice-application-assigned-subject",
+            text_key: "notice-application-assigned-message",
+            args: &[("number", &number)],
+            link: Some(format!("/staff/applications/{id}")),
+        },
+    )
+    .await?;
     tx.commit().await?;
     app.outbox_wake.notify_one();
     Ok(())
+}
+
+/// Does the account's role carry the right to process applications (so it may be
+/// given one)? The table is `domain::access`.
+fn may_process(account: &kabinet_store::accounts::Account) -> bool {
+    role_of(account).is_some_and(|r| r.carries(Action::ProcessApplications))
 }

@@ -141,7 +141,8 @@ pub struct Assign {
     pub assignee: String,
 }
 
-/// «Взять в работу» or reassign (supervisors).
+/// «Взять в работу» (`me`: assigned to oneself and, when submitted, moved to
+/// `in_progress` in one step) or reassign (supervisors).
 #[utoipa::path(post, path = "/api/v1/staff/applications/{id}/assign", tag = "staff",
     summary = "Взять в работу / передать",
     request_body = Assign,
