@@ -189,6 +189,9 @@ mod tests {
         for key in kabinet_domain::form::MESSAGE_KEYS {
             assert!(i18n.has(key), "locales/ru/catalog.ftl lacks {key}");
         }
+        for key in crate::error::MESSAGE_KEYS {
+            assert!(i18n.has(key), "locales/ru/main.ftl lacks {key}");
+        }
     }
 
     /// Every notice template renders with example data for the variables it names,

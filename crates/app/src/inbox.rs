@@ -234,7 +234,7 @@ pub async fn set_webhook(
     let sealed = app
         .keys
         .seal(&format!("webhooks:{}", who.account.id), &secret)
-        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+        .map_err(|e| AppError::internal(e.to_string()))?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     store::put_webhook(&mut tx, &who.account.id, url.as_str(), &sealed, now).await?;

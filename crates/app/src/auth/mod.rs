@@ -40,11 +40,7 @@ use crate::AppError;
 /// A random token of 32 bytes from the operating system, as 64 hex digits.
 pub fn random_token() -> Result<String, AppError> {
     let mut bytes = [0_u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
-            "no randomness: {e}"
-        )))
-    })?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
     Ok(hex::encode(bytes))
 }
 

@@ -120,15 +120,13 @@ pub async fn import_demo(app: &App) -> Result<Imported, AppError> {
     match import_sources(app, &Ctx::system(), &sources).await {
         Ok(done) => Ok(done),
         Err(Err(e)) => Err(e),
-        Err(Ok(errors)) => Err(AppError::Store(kabinet_store::StoreError::Corrupt(
-            format!(
-                "the built-in demo catalog is invalid: {}",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("; ")
-            ),
+        Err(Ok(errors)) => Err(AppError::internal(format!(
+            "the built-in demo catalog is invalid: {}",
+            errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")
         ))),
     }
 }
@@ -202,11 +200,8 @@ pub async fn import_sources(
         ..Imported::default()
     };
     for def in &defs {
-        let json = serde_json::to_string(def).map_err(|e| {
-            Err(AppError::Store(kabinet_store::StoreError::Corrupt(
-                e.to_string(),
-            )))
-        })?;
+        let json =
+            serde_json::to_string(def).map_err(|e| Err(AppError::internal(e.to_string())))?;
         let hash = hex::encode(Sha256::digest(json.as_bytes()));
         let (_, new) = catalog::put(
             &mut tx,

@@ -99,7 +99,7 @@ pub async fn request_change(
     let sealed = app
         .keys
         .seal(&format!("change_requests:{id}"), &values.to_string())
-        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+        .map_err(|e| AppError::internal(e.to_string()))?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     let stored = files::store_own(

@@ -59,7 +59,7 @@ pub(crate) fn open_row(app: &App, row: &ProfileRow, level: &str) -> Result<Profi
 }
 
 pub(super) fn seal_err(e: crate::crypto::CryptoError) -> AppError {
-    AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
+    AppError::internal(e.to_string())
 }
 
 pub(crate) fn to_row(app: &App, account_id: &str, p: &Profile) -> Result<ProfileRow, AppError> {

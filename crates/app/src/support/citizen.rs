@@ -72,7 +72,7 @@ pub async fn create(
         .as_deref()
         .map(|c| app.keys.seal(&place(&id), c))
         .transpose()
-        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+        .map_err(|e| AppError::internal(e.to_string()))?;
     let page: String = input
         .page
         .trim()
