@@ -169,16 +169,16 @@ pub fn parse(file: &Path, source: &str) -> Result<Definition, Vec<CatalogError>>
         line,
         message,
     };
-    let def: Definition = match toml::from_str(source) {
-        Ok(d) => d,
-        Err(e) => {
-            let line = e.span().map(|s| line_at(source, s.start));
-            return Err(vec![err(line, e.message().trim().to_owned())]);
-        }
+    let (def, mut errors, stood_in) = match read_collecting(file, source) {
+        Ok(read) => read,
+        Err(errors) => return Err(errors),
     };
-    let mut errors = Vec::new();
     let mut check = |ok: bool, needle: &str, message: String| {
-        if !ok {
+        // A value stood in for one already reported is not reported again.
+        let about_stand_in = message
+            .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .any(|word| stood_in.contains(word));
+        if !ok && !about_stand_in {
             errors.push(err(line_of(source, needle), message));
         }
     };
@@ -330,6 +330,123 @@ pub fn parse(file: &Path, source: &str) -> Result<Definition, Vec<CatalogError>>
     } else {
         Err(errors)
     }
+}
+
+/// Values tried in place of a refused or missing one, so that reading goes on to the
+/// next problem: one of them has the type the definition expects.
+const STAND_INS: &[&str] = &["\"\"", "0", "[]", "false", "{}"];
+
+/// Reads a definition reporting every problem of the file, not just the first: a
+/// value of the wrong type is reported, then its line is set aside (and a missing
+/// value stood in for) and the text is read again, until it reads or nothing more can
+/// be learnt. A syntax error ends the reading (what follows it cannot be trusted).
+/// Returns the definition as read, the problems found and the keys stood in for, or
+/// the problems when it could not be read at all.
+#[allow(clippy::type_complexity)]
+fn read_collecting(
+    file: &Path,
+    source: &str,
+) -> Result<(Definition, Vec<CatalogError>, HashSet<String>), Vec<CatalogError>> {
+    let err = |line: Option<usize>, message: String| CatalogError {
+        file: file.to_owned(),
+        line,
+        message,
+    };
+    // Each line with its line number in the file (`None` for a stand-in).
+    let mut lines: Vec<(Option<usize>, String)> = source
+        .lines()
+        .enumerate()
+        .map(|(i, l)| (Some(i + 1), l.to_owned()))
+        .collect();
+    let mut errors = Vec::new();
+    let mut patched = HashSet::new();
+    // The stand-in being tried for a key: (index in `lines`, key, next candidate).
+    let mut trying: Option<(usize, String, usize)> = None;
+    for _ in 0..200 {
+        let text = lines
+            .iter()
+            .map(|(_, l)| l.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        let e = match toml::from_str::<Definition>(&text) {
+            Ok(def) => return Ok((def, errors, patched)),
+            Err(e) => e,
+        };
+        let at = e.span().map(|s| line_at(&text, s.start));
+        let original = |at: Option<usize>| {
+            at.and_then(|l| {
+                lines[..l.min(lines.len())]
+                    .iter()
+                    .rev()
+                    .find_map(|(o, _)| *o)
+            })
+        };
+        let message = e.message().trim().to_owned();
+        // A stand-in of the wrong type: try the next one.
+        let missing = message.starts_with("missing field `");
+        if let Some((index, key, next)) = trying.take() {
+            if at == Some(index + 1) && !missing {
+                if let Some(value) = STAND_INS.get(next) {
+                    lines[index].1 = format!("{key} = {value}");
+                    trying = Some((index, key, next + 1));
+                    continue;
+                }
+                break;
+            }
+        }
+        let syntax = toml::from_str::<toml::Table>(&text).is_err();
+        if syntax {
+            if errors.is_empty() {
+                errors.push(err(original(at), message));
+            }
+            break;
+        }
+        if let Some(key) = missing
+            .then(|| message.strip_prefix("missing field `"))
+            .flatten()
+            .and_then(|m| m.split('`').next())
+            .map(str::to_owned)
+        {
+            // Stand in for it where it was set aside, or else just below the table's
+            // header (or at the top): reported once, unless it was set aside for its
+            // own problem.
+            let aside = lines
+                .iter()
+                .position(|(_, l)| l.starts_with(&format!("# kabinet: {key} =")));
+            let index = match aside {
+                Some(i) => i,
+                None => {
+                    errors.push(err(original(at), message));
+                    // A table's header line, or the top of the file for the top level.
+                    let header = |l: usize| lines[l - 1].1.trim_start().starts_with('[');
+                    let below = at.filter(|&l| header(l)).unwrap_or(0);
+                    lines.insert(below, (None, String::new()));
+                    below
+                }
+            };
+            patched.insert(key.clone());
+            lines[index].1 = format!("{key} = {}", STAND_INS[0]);
+            trying = Some((index, key, 1));
+            continue;
+        }
+        errors.push(err(original(at), message));
+        // Set the offending line aside and read again.
+        let Some(index) = at.map(|l| l - 1).filter(|&i| i < lines.len()) else {
+            break;
+        };
+        let line = lines[index].1.clone();
+        if line.starts_with("# kabinet:") {
+            break;
+        }
+        if let Some((key, _)) = line.split_once('=') {
+            patched.insert(key.trim().to_owned());
+        }
+        lines[index].1 = format!("# kabinet: {line}");
+    }
+    if errors.is_empty() {
+        errors.push(err(None, "the definition could not be read".into()));
+    }
+    Err(errors)
 }
 
 /// The production calendar file (`calendar.toml` in the catalog directory).

@@ -111,6 +111,15 @@ pub const DEMO: &[(&str, &str)] = &[
     ),
 ];
 
+/// What `kabinet catalog import` says when a catalog has problems, in English and
+/// Russian with the right plural: `2 problems; nothing was imported (2 проблемы;
+/// ничего не импортировано)`.
+pub fn problems_summary(i18n: &crate::i18n::I18n, count: usize) -> String {
+    let english = if count == 1 { "problem" } else { "problems" };
+    let russian = i18n.t_count("catalog-import-problems", count as u64);
+    format!("{count} {english}; nothing was imported ({russian})")
+}
+
 /// Imports the built-in demo catalog (demo mode); unchanged definitions stay as they are.
 pub async fn import_demo(app: &App) -> Result<Imported, AppError> {
     let sources: Vec<(PathBuf, String)> = DEMO

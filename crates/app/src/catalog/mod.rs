@@ -9,7 +9,7 @@ mod search;
 
 pub use definition::{Applicant, CatalogError, Definition, DocumentSpec, Kind, Step, parse};
 use definition::{CalendarFile, line_at, line_of};
-pub use import::{DEMO, Imported, import_demo, import_dir, import_sources};
+pub use import::{DEMO, Imported, import_demo, import_dir, import_sources, problems_summary};
 pub use search::{Hit, edit_distance, search, words};
 
 use crate::{App, AppError};
@@ -194,6 +194,83 @@ prefill = "profile.nothing"
         assert!(has("select \"a\" has no options"), "{text:#?}");
         assert!(has("field name \"a\" is used twice"), "{text:#?}");
         assert!(has("unknown prefill \"profile.nothing\""), "{text:#?}");
+    }
+
+    #[test]
+    fn problems_are_counted_in_both_languages() {
+        let i18n = crate::i18n::I18n::russian().unwrap();
+        let cases = [
+            (
+                1,
+                "1 problem; nothing was imported (1 проблема; ничего не импортировано)",
+            ),
+            (
+                2,
+                "2 problems; nothing was imported (2 проблемы; ничего не импортировано)",
+            ),
+            (
+                5,
+                "5 problems; nothing was imported (5 проблем; ничего не импортировано)",
+            ),
+            (
+                11,
+                "11 problems; nothing was imported (11 проблем; ничего не импортировано)",
+            ),
+            (
+                21,
+                "21 problems; nothing was imported (21 проблема; ничего не импортировано)",
+            ),
+            (
+                23,
+                "23 problems; nothing was imported (23 проблемы; ничего не импортировано)",
+            ),
+        ];
+        for (n, expected) in cases {
+            assert_eq!(problems_summary(&i18n, n), expected);
+        }
+    }
+
+    #[test]
+    fn every_problem_of_a_file_is_reported() {
+        let path = Path::new("catalog/bad.toml");
+        let source = r#"id = "bad"
+section = 5
+title = 42
+summary = "Кратко"
+applicants = ["individual"]
+level = "gold"
+processing_days = "ten"
+result = "Справка"
+
+[[steps]]
+title = "Шаг"
+[[steps.fields]]
+name = "a"
+type = "text"
+label = 7
+"#;
+        let errs = parse(path, source).unwrap_err();
+        let text: Vec<String> = errs.iter().map(ToString::to_string).collect();
+        let has = |s: &str| text.iter().any(|t| t.contains(s));
+        assert!(has("field name \"a\": lowercase"), "{text:#?}");
+        assert!(has("catalog/bad.toml:2:"), "{text:#?}");
+        assert!(has("catalog/bad.toml:3:"), "{text:#?}");
+        assert!(has("catalog/bad.toml:7:"), "{text:#?}");
+        assert!(has("catalog/bad.toml:15:"), "{text:#?}");
+        assert!(has("description"), "the missing field too: {text:#?}");
+        assert!(
+            has(":6: level \"gold\""),
+            "and the checks after reading: {text:#?}"
+        );
+        // Stand-ins are not reported as problems of their own.
+        assert!(
+            !has("must not be empty") && !has("has no label"),
+            "{text:#?}"
+        );
+        assert_eq!(errs.len(), 7, "{text:#?}");
+        // A syntax error is one problem: what follows cannot be read.
+        let errs = parse(path, "id = \"x\"\ntitle = \"unclosed\n").unwrap_err();
+        assert_eq!(errs.len(), 1, "{errs:?}");
     }
 
     #[test]
