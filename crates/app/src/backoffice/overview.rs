@@ -16,12 +16,25 @@ use super::*;
 pub struct Overview {
     /// `(status, count)`.
     pub by_status: Vec<(String, i64)>,
+    /// `(status, overdue)`: how many of each status are past their deadline, in the
+    /// order of `by_status` (the same figures `by_service` sums up).
+    pub status_overdue: Vec<(String, i64)>,
     /// `(service title, open, overdue)`.
     pub by_service: Vec<(String, i64, i64)>,
     /// `(staff e-mail or «не назначено», open, overdue)`.
     pub by_operator: Vec<(Option<String>, i64, i64)>,
     /// The last 30 days, oldest first: `(day, received, completed)`.
     pub per_day: Vec<(Date, i64, i64)>,
+}
+
+impl Overview {
+    /// How many applications of `status` are overdue.
+    pub fn overdue_of(&self, status: &str) -> i64 {
+        self.status_overdue
+            .iter()
+            .find(|(s, _)| s == status)
+            .map_or(0, |(_, n)| *n)
+    }
 }
 
 pub(super) fn bump<K: PartialEq + Clone>(
@@ -56,6 +69,10 @@ pub async fn overview(app: &App, who: &SignedIn) -> Result<Overview, AppError> {
         match out.by_status.iter_mut().find(|(s, _)| *s == status) {
             Some(e) => e.1 += n,
             None => out.by_status.push((status.clone(), n)),
+        }
+        match out.status_overdue.iter_mut().find(|(s, _)| *s == status) {
+            Some(e) => e.1 += overdue,
+            None => out.status_overdue.push((status.clone(), overdue)),
         }
         let open = matches!(
             status.as_str(),

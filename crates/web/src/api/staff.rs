@@ -214,9 +214,13 @@ pub async fn overview(
             .by_status
             .into_iter()
             .map(|(k, n)| Count {
+                overdue: o
+                    .status_overdue
+                    .iter()
+                    .find(|(s, _)| *s == k)
+                    .map_or(0, |(_, d)| *d),
                 key: Some(k),
                 count: n,
-                overdue: 0,
             })
             .collect(),
         by_service: o
