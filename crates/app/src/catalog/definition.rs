@@ -169,10 +169,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Definition, Vec<CatalogError>>
         line,
         message,
     };
-    let (def, mut errors, stood_in) = match read_collecting(file, source) {
-        Ok(read) => read,
-        Err(errors) => return Err(errors),
-    };
+    let (def, mut errors, stood_in) = read_collecting(file, source)?;
     let mut check = |ok: bool, needle: &str, message: String| {
         // A value stood in for one already reported is not reported again.
         let about_stand_in = message
@@ -384,15 +381,16 @@ fn read_collecting(
         let message = e.message().trim().to_owned();
         // A stand-in of the wrong type: try the next one.
         let missing = message.starts_with("missing field `");
-        if let Some((index, key, next)) = trying.take() {
-            if at == Some(index + 1) && !missing {
-                if let Some(value) = STAND_INS.get(next) {
-                    lines[index].1 = format!("{key} = {value}");
-                    trying = Some((index, key, next + 1));
-                    continue;
-                }
-                break;
+        if let Some((index, key, next)) = trying.take()
+            && at == Some(index + 1)
+            && !missing
+        {
+            if let Some(value) = STAND_INS.get(next) {
+                lines[index].1 = format!("{key} = {value}");
+                trying = Some((index, key, next + 1));
+                continue;
             }
+            break;
         }
         let syntax = toml::from_str::<toml::Table>(&text).is_err();
         if syntax {
