@@ -138,3 +138,10 @@ page-application-withdraw-reason = Причина (необязательно)
 actor-applicant = Вы
 actor-staff = Сотрудник
 actor-system = Автоматически
+
+# kabinet catalog import: how many problems a catalog has.
+catalog-import-problems = { $count ->
+    [one] { $count } проблема
+    [few] { $count } проблемы
+   *[many] { $count } проблем
+}; ничего не импортировано

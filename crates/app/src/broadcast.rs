@@ -10,7 +10,8 @@ use kabinet_store::notifications::Notification;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::{SignedIn, audit_event};
+use crate::audit::audit_event;
+use crate::auth::SignedIn;
 use crate::notify::Message;
 use crate::{App, AppError, Ctx, FieldError};
 
@@ -161,8 +162,8 @@ pub async fn step(app: &App) -> Result<Option<usize>, AppError> {
                     text: b.title.chars().take(70).collect(),
                 },
             };
-            let payload = serde_json::to_string(&message)
-                .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+            let payload =
+                serde_json::to_string(&message).map_err(|e| AppError::internal(e.to_string()))?;
             outbox.push((
                 Uuid::now_v7().to_string(),
                 message.kind(),

@@ -11,9 +11,10 @@ use kabinet_domain::login::Contact;
 use kabinet_store::{accounts, profiles};
 use serde_json::json;
 
+use crate::audit::audit_event;
+use crate::auth::SignedIn;
 use crate::auth::codes as codes_api;
 use crate::auth::notices;
-use crate::auth::{SignedIn, audit_event};
 use crate::{App, AppError, Ctx, FieldError};
 
 const PURPOSE: &str = "contact";

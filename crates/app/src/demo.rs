@@ -7,7 +7,7 @@ use kabinet_store::accounts::{self, NewAccount};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::audit_event;
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx};
 
 /// The demo applicant's login.
@@ -18,8 +18,7 @@ pub const DEMO_PASSWORD: &str = "демонстрационный вход";
 /// Creates the demo accounts that do not exist yet; returns how many were created.
 pub async fn load(app: &App) -> Result<u32, AppError> {
     crate::catalog::import_demo(app).await?;
-    let email = Email::parse(DEMO_LOGIN)
-        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+    let email = Email::parse(DEMO_LOGIN).map_err(|e| AppError::internal(e.to_string()))?;
     let login = LoginId::Email(email.clone()).key();
     {
         let mut conn = app

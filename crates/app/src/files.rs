@@ -129,18 +129,14 @@ pub async fn store(
 ) -> Result<Stored, AppError> {
     let content_type = check(upload, field)?;
     let id = uuid::Uuid::now_v7().to_string();
-    let crypto = |e: crate::crypto::CryptoError| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
-    };
+    let crypto = |e: crate::crypto::CryptoError| AppError::internal(e.to_string());
     let key = crate::crypto::data_key().map_err(crypto)?;
     let sealed = crate::crypto::seal_with(&key, &place(&id), &upload.bytes).map_err(crypto)?;
     let data_key = app
         .keys
         .seal(&key_place(&id), &crate::crypto::key_to_text(&key))
         .map_err(crypto)?;
-    let io = |e: std::io::Error| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(format!("files: {e}")))
-    };
+    let io = |e: std::io::Error| AppError::internal(format!("files: {e}"));
     app.blobs.put(&id, &sealed).await.map_err(io)?;
     let name: String = upload
         .file_name
@@ -175,12 +171,11 @@ pub async fn store(
 
 /// Reads a file's content (opened).
 pub async fn read(app: &App, record: &FileRecord) -> Result<Vec<u8>, AppError> {
-    let sealed = app.blobs.get(&record.id).await.map_err(|e| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
-            "files/{}: {e}",
-            record.id
-        )))
-    })?;
+    let sealed = app
+        .blobs
+        .get(&record.id)
+        .await
+        .map_err(|e| AppError::internal(format!("files/{}: {e}", record.id)))?;
     let crypto = |e: crate::crypto::CryptoError| {
         AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
     };
@@ -224,12 +219,7 @@ pub async fn reseal(app: &App, record: &FileRecord) -> Result<bool, AppError> {
         tx.commit().await?;
         return Ok(true);
     }
-    let io = |e: std::io::Error| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
-            "files/{}: {e}",
-            record.id
-        )))
-    };
+    let io = |e: std::io::Error| AppError::internal(format!("files/{}: {e}", record.id));
     let sealed = app.blobs.get(&record.id).await.map_err(io)?;
     if !app.keys.is_stale_bytes(&sealed) {
         return Ok(false);

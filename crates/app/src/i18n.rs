@@ -73,6 +73,14 @@ impl I18n {
         self.format(key, Some(&fluent_args))
     }
 
+    /// The message for a count: `$count` is passed as a number, so the catalog picks
+    /// the Russian plural form (`1 проблема`, `2 проблемы`, `5 проблем`).
+    pub fn t_count(&self, key: &str, count: u64) -> String {
+        let mut fluent_args = FluentArgs::new();
+        fluent_args.set("count", FluentValue::from(count));
+        self.format(key, Some(&fluent_args))
+    }
+
     fn format(&self, key: &str, args: Option<&FluentArgs<'_>>) -> String {
         let Some(pattern) = self.bundle.get_message(key).and_then(|m| m.value()) else {
             tracing::error!(key, "message key missing from the catalog");
@@ -188,6 +196,9 @@ mod tests {
         }
         for key in kabinet_domain::form::MESSAGE_KEYS {
             assert!(i18n.has(key), "locales/ru/catalog.ftl lacks {key}");
+        }
+        for key in crate::error::MESSAGE_KEYS {
+            assert!(i18n.has(key), "locales/ru/main.ftl lacks {key}");
         }
     }
 

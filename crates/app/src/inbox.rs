@@ -7,7 +7,8 @@ use kabinet_domain::notify::{self as rules, Category, Channel};
 use kabinet_store::notifications::{self as store, Delivery, Notification};
 use serde_json::json;
 
-use crate::auth::{SignedIn, audit_event};
+use crate::audit::audit_event;
+use crate::auth::SignedIn;
 use crate::{App, AppError, Ctx, FieldError};
 
 fn category(name: Option<&str>) -> Result<Option<Category>, AppError> {
@@ -233,7 +234,7 @@ pub async fn set_webhook(
     let sealed = app
         .keys
         .seal(&format!("webhooks:{}", who.account.id), &secret)
-        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+        .map_err(|e| AppError::internal(e.to_string()))?;
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
     store::put_webhook(&mut tx, &who.account.id, url.as_str(), &sealed, now).await?;

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod applications;
+pub mod audit;
 pub mod audit_anchor;
 pub mod auth;
 pub mod backoffice;
@@ -24,6 +25,7 @@ pub mod http;
 pub mod i18n;
 pub mod identity;
 pub mod inbox;
+pub mod keys;
 pub mod notify;
 pub mod ops;
 pub mod organisations;

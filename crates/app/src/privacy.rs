@@ -12,7 +12,8 @@ use kabinet_store::{accounts, privacy, profiles, sessions};
 use serde_json::{Value, json};
 use time::Duration;
 
-use crate::auth::{SignedIn, audit_event, notices};
+use crate::audit::audit_event;
+use crate::auth::{SignedIn, notices};
 use crate::{App, AppError, Ctx, files, profile};
 
 fn ts(t: time::OffsetDateTime) -> String {
@@ -188,11 +189,16 @@ pub fn html(doc: &Value) -> String {
 }
 
 /// «Скачать мои данные»: the ZIP (stored, not compressed: scans are compressed
-/// already). The export is audited.
+/// already). Like closing the account, it needs a recent password entry (the whole
+/// of one's personal data leaves with it): otherwise
+/// `Refused("auth-reauth-required")`. The export is audited.
 pub async fn export(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<Vec<u8>, AppError> {
+    {
+        let mut conn = app.store.acquire().await?;
+        crate::auth::require_recent_password_in(&mut conn, who, app.clock.now()).await?;
+    }
     let (doc, file_list) = document(app, who).await?;
-    let corrupt =
-        |e: String| AppError::Store(kabinet_store::StoreError::Corrupt(format!("export: {e}")));
+    let corrupt = |e: String| AppError::internal(format!("export: {e}"));
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let options =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);

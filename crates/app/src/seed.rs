@@ -53,9 +53,7 @@ pub async fn seed(
     let service = crate::catalog::get(app, "appeal-question").await?;
     let hash = app.hasher.hash("пароль для нагрузочного теста").await?;
     let now = app.clock.now();
-    let io = |e: std::io::Error| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(format!("targets: {e}")))
-    };
+    let io = |e: std::io::Error| AppError::internal(format!("targets: {e}"));
     let mut out = std::io::BufWriter::new(std::fs::File::create(targets).map_err(io)?);
     let answers = serde_json::json!({ "topic": "service", "question": "Когда будет готово решение по моему заявлению?" }).to_string();
     let mut number = 0u32;
@@ -102,9 +100,7 @@ pub async fn seed(
                 let sealed = app
                     .keys
                     .seal(&format!("applications.fields:{id}"), &answers)
-                    .map_err(|e| {
-                        AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string()))
-                    })?;
+                    .map_err(|e| AppError::internal(e.to_string()))?;
                 let filed = status != Status::Draft;
                 let num = filed.then(|| {
                     number += 1;

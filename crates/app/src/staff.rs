@@ -7,7 +7,7 @@ use kabinet_store::accounts::{self, NewAccount};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::auth::audit_event;
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx, FieldError};
 
 /// A staff account just made.
@@ -23,11 +23,7 @@ pub struct NewStaff {
 fn one_time_password() -> Result<String, AppError> {
     const ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZabcdefghjkmnpqrstuvwxyz23456789";
     let mut bytes = [0_u8; 20];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
-            "no randomness: {e}"
-        )))
-    })?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
     let chars: String = bytes
         .iter()
         .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)

@@ -38,6 +38,14 @@ impl StaffRole {
     pub fn parse(s: &str) -> Option<StaffRole> {
         StaffRole::ALL.into_iter().find(|r| r.as_str() == s)
     }
+
+    /// Does the role carry the right to `action` (the table in
+    /// [`Action::staff_roles`])? Says nothing about the account's state.
+    pub fn carries(self, action: Action) -> bool {
+        action
+            .staff_roles()
+            .is_some_and(|roles| roles.contains(&self))
+    }
 }
 
 /// Who is acting, as far as authorization cares.
@@ -181,6 +189,9 @@ pub enum Decision {
     Allow,
     /// Refused; the message key says why.
     Deny(&'static str),
+    /// The actor may do it in general, but another member of staff holds the object
+    /// (or took it a moment ago): a conflict, not a missing right. The key says why.
+    Held(&'static str),
 }
 
 /// May `actor` do `action`?
@@ -216,81 +227,267 @@ pub fn decide(actor: &Actor, action: Action) -> Decision {
     }
 }
 
+/// Who holds an application, as seen by the member of staff asking (BO-2).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Holder {
+    /// Nobody has taken it yet.
+    Nobody,
+    /// The actor has it.
+    Actor,
+    /// Another member of staff has it.
+    Other,
+}
+
+impl Holder {
+    /// Every holder.
+    pub const ALL: [Holder; 3] = [Holder::Nobody, Holder::Actor, Holder::Other];
+
+    /// The holder of an application assigned to `assignee`, seen by `actor_id`.
+    pub fn of(assignee: Option<&str>, actor_id: &str) -> Holder {
+        match assignee {
+            None => Holder::Nobody,
+            Some(a) if a == actor_id => Holder::Actor,
+            Some(_) => Holder::Other,
+        }
+    }
+}
+
+/// What a member of staff does to one application (BO-2), on top of the role's
+/// [`Action`]: the answer also depends on who holds the application.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum CaseAction {
+    /// «Взять в работу»: take it for oneself (and start processing).
+    Take,
+    /// Move it through the process (and thereby take it if nobody has it).
+    Move,
+    /// Attach the result document of an approved application.
+    AttachResult,
+    /// Give it to another member of staff.
+    Reassign,
+}
+
+impl CaseAction {
+    /// Every case action.
+    pub const ALL: [CaseAction; 4] = [
+        CaseAction::Take,
+        CaseAction::Move,
+        CaseAction::AttachResult,
+        CaseAction::Reassign,
+    ];
+
+    /// The role-level right it needs first.
+    pub fn action(self) -> Action {
+        match self {
+            CaseAction::Take | CaseAction::Move | CaseAction::AttachResult => {
+                Action::ProcessApplications
+            }
+            CaseAction::Reassign => Action::ReassignApplications,
+        }
+    }
+}
+
+/// May `actor` do `act` to an application held by `holder`? First the role's right
+/// ([`decide`] on [`CaseAction::action`]); then the holder: an operator works only on
+/// what is theirs or nobody's; whoever may reassign (a supervisor) works on anything,
+/// but takes only what is free.
+pub fn decide_case(actor: &Actor, act: CaseAction, holder: Holder) -> Decision {
+    let by_role = decide(actor, act.action());
+    if by_role != Decision::Allow {
+        return by_role;
+    }
+    let oversees = actor
+        .staff
+        .is_some_and(|r| r.carries(Action::ReassignApplications));
+    match (act, holder) {
+        (CaseAction::Reassign, _) | (_, Holder::Nobody | Holder::Actor) => Decision::Allow,
+        // Taking is only ever of a free application, even for a supervisor (who
+        // reassigns instead): of two taking at once exactly one wins.
+        (CaseAction::Take, Holder::Other) => Decision::Held("application-taken"),
+        (_, Holder::Other) if oversees => Decision::Allow,
+        (_, Holder::Other) => Decision::Held("application-assigned-to-other"),
+    }
+}
+
+/// Whom the system tells when something needs a senior eye (no one acts on it by
+/// this: it picks recipients).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Duty {
+    /// An application went past its deadline.
+    OverdueApplications,
+    /// A support ticket was escalated.
+    EscalatedTickets,
+}
+
+impl Duty {
+    /// The staff roles told.
+    pub fn roles(self) -> &'static [StaffRole] {
+        match self {
+            Duty::OverdueApplications | Duty::EscalatedTickets => &[StaffRole::Supervisor],
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// The staff table as written in docs/roles.md: O = operator, S = supervisor,
-    /// A = auditor, D = administrator.
-    const STAFF_TABLE: [(Action, &str); 8] = [
-        (Action::StaffArea, "OSAD"),
-        (Action::ConfirmIdentity, "OSD"),
-        (Action::ProcessApplications, "OS"),
-        (Action::ReassignApplications, "S"),
-        (Action::ViewOverview, "SD"),
-        (Action::ManageAccounts, "D"),
-        (Action::ReadAudit, "AD"),
-        (Action::HandleSupport, "OS"),
+    /// The expected answers, written out. Columns are the actor shapes in this
+    /// order: applicant, operator, supervisor, auditor, administrator — each first
+    /// with a second factor, then without, then (with a factor) when the password
+    /// must be changed, then without a factor and a password to change. Letters:
+    /// `Y` allowed, `p` password change required, `a` applicants only, `s` staff
+    /// only, `m` second factor required, `r` the role may not.
+    const MATRIX: [(Action, &str); 15] = [
+        (Action::UseOwnSession, "YYYY YYYY YYYY YYYY YYYY"),
+        (Action::ChangeOwnPassword, "YYYY YYYY YYYY YYYY YYYY"),
+        (Action::ManageOwnSecurity, "YYpp YYpp YYpp YYpp YYpp"),
+        (Action::StaffArea, "sspp Ympp Ympp Ympp Ympp"),
+        (Action::ManageOwnProfile, "YYpp YYpp YYpp YYpp YYpp"),
+        (Action::ConfirmIdentity, "sspp Ympp Ympp rmpp Ympp"),
+        (Action::UseOwnApplications, "YYpp aapp aapp aapp aapp"),
+        (Action::ProcessApplications, "sspp Ympp Ympp rmpp rmpp"),
+        (Action::ReassignApplications, "sspp rmpp Ympp rmpp rmpp"),
+        (Action::ViewOverview, "sspp rmpp Ympp rmpp Ympp"),
+        (Action::ManageAccounts, "sspp rmpp rmpp rmpp Ympp"),
+        (Action::ReadAudit, "sspp rmpp rmpp Ympp Ympp"),
+        (Action::HandleSupport, "sspp Ympp Ympp rmpp rmpp"),
+        (Action::UseSupport, "YYpp YYpp YYpp YYpp YYpp"),
+        (Action::UseOwnNotifications, "YYpp YYpp YYpp YYpp YYpp"),
     ];
 
-    fn letter(role: StaffRole) -> char {
-        match role {
-            StaffRole::Operator => 'O',
-            StaffRole::Supervisor => 'S',
-            StaffRole::Auditor => 'A',
-            StaffRole::Admin => 'D',
+    fn shapes() -> Vec<Actor> {
+        let mut out = Vec::new();
+        for staff in [
+            None,
+            Some(StaffRole::Operator),
+            Some(StaffRole::Supervisor),
+            Some(StaffRole::Auditor),
+            Some(StaffRole::Admin),
+        ] {
+            for (must_change_password, has_second_factor) in
+                [(false, true), (false, false), (true, true), (true, false)]
+            {
+                out.push(Actor {
+                    staff,
+                    must_change_password,
+                    has_second_factor,
+                });
+            }
+        }
+        out
+    }
+
+    fn letter(d: Decision) -> char {
+        match d {
+            Decision::Allow => 'Y',
+            Decision::Deny("access-password-change-required") => 'p',
+            Decision::Deny("access-applicants-only") => 'a',
+            Decision::Deny("access-staff-only") => 's',
+            Decision::Deny("access-staff-mfa-required") => 'm',
+            Decision::Deny("access-role-denied") => 'r',
+            other => panic!("an answer the table has no letter for: {other:?}"),
         }
     }
 
-    /// Every actor shape × every action.
+    /// Every actor shape × every action, against the written table.
     #[test]
     fn the_whole_matrix() {
-        let staff_options = std::iter::once(None).chain(StaffRole::ALL.into_iter().map(Some));
-        for staff in staff_options {
-            for must_change_password in [false, true] {
-                for has_second_factor in [false, true] {
-                    let actor = Actor {
-                        staff,
-                        must_change_password,
-                        has_second_factor,
-                    };
-                    for action in Action::ALL {
-                        let table = STAFF_TABLE.iter().find(|(a, _)| *a == action);
-                        let expected = match action {
-                            Action::UseOwnSession | Action::ChangeOwnPassword => Decision::Allow,
-                            _ if must_change_password => {
-                                Decision::Deny("access-password-change-required")
-                            }
-                            Action::ManageOwnSecurity
-                            | Action::ManageOwnProfile
-                            | Action::UseSupport
-                            | Action::UseOwnNotifications => Decision::Allow,
-                            Action::UseOwnApplications if staff.is_none() => Decision::Allow,
-                            Action::UseOwnApplications => Decision::Deny("access-applicants-only"),
-                            _ if staff.is_none() => Decision::Deny("access-staff-only"),
-                            _ if !has_second_factor => Decision::Deny("access-staff-mfa-required"),
-                            _ => {
-                                let (_, letters) =
-                                    table.expect("every staff action is in the table");
-                                if staff.is_some_and(|r| letters.contains(letter(r))) {
-                                    Decision::Allow
-                                } else {
-                                    Decision::Deny("access-role-denied")
-                                }
-                            }
-                        };
-                        assert_eq!(decide(&actor, action), expected, "{actor:?} {action:?}");
-                    }
-                }
-            }
-        }
-        assert_eq!(
-            STAFF_TABLE.len(),
-            Action::ALL
+        assert_eq!(MATRIX.len(), Action::ALL.len());
+        for action in Action::ALL {
+            let (_, row) = MATRIX
                 .iter()
-                .filter(|a| a.staff_roles().is_some())
-                .count()
-        );
+                .find(|(a, _)| *a == action)
+                .expect("every action has a row");
+            let expected: Vec<char> = row.chars().filter(|c| *c != ' ').collect();
+            let got: Vec<char> = shapes()
+                .iter()
+                .map(|actor| letter(decide(actor, action)))
+                .collect();
+            assert_eq!(got, expected, "{action:?}");
+        }
+    }
+
+    /// Case actions by an enrolled member of staff × who holds the application.
+    /// Columns: nobody, the actor, another. `Y` allowed, `t` held («уже взято»),
+    /// `o` held (in work with another), `r` the role may not.
+    const CASES: [(StaffRole, CaseAction, &str); 16] = [
+        (StaffRole::Operator, CaseAction::Take, "YYt"),
+        (StaffRole::Operator, CaseAction::Move, "YYo"),
+        (StaffRole::Operator, CaseAction::AttachResult, "YYo"),
+        (StaffRole::Operator, CaseAction::Reassign, "rrr"),
+        (StaffRole::Supervisor, CaseAction::Take, "YYt"),
+        (StaffRole::Supervisor, CaseAction::Move, "YYY"),
+        (StaffRole::Supervisor, CaseAction::AttachResult, "YYY"),
+        (StaffRole::Supervisor, CaseAction::Reassign, "YYY"),
+        (StaffRole::Auditor, CaseAction::Take, "rrr"),
+        (StaffRole::Auditor, CaseAction::Move, "rrr"),
+        (StaffRole::Auditor, CaseAction::AttachResult, "rrr"),
+        (StaffRole::Auditor, CaseAction::Reassign, "rrr"),
+        (StaffRole::Admin, CaseAction::Take, "rrr"),
+        (StaffRole::Admin, CaseAction::Move, "rrr"),
+        (StaffRole::Admin, CaseAction::AttachResult, "rrr"),
+        (StaffRole::Admin, CaseAction::Reassign, "rrr"),
+    ];
+
+    #[test]
+    fn the_case_matrix() {
+        assert_eq!(CASES.len(), StaffRole::ALL.len() * CaseAction::ALL.len());
+        for (role, act, row) in CASES {
+            let actor = Actor {
+                staff: Some(role),
+                must_change_password: false,
+                has_second_factor: true,
+            };
+            let got: String = Holder::ALL
+                .into_iter()
+                .map(|h| match decide_case(&actor, act, h) {
+                    Decision::Allow => 'Y',
+                    Decision::Held("application-taken") => 't',
+                    Decision::Held("application-assigned-to-other") => 'o',
+                    Decision::Deny("access-role-denied") => 'r',
+                    other => panic!("{other:?}"),
+                })
+                .collect();
+            assert_eq!(got, row, "{role:?} {act:?}");
+        }
+    }
+
+    /// Whatever the holder, the role-level refusals come first.
+    #[test]
+    fn case_actions_need_the_account_in_order() {
+        let applicant = Actor {
+            staff: None,
+            must_change_password: false,
+            has_second_factor: false,
+        };
+        let unenrolled = Actor {
+            staff: Some(StaffRole::Supervisor),
+            must_change_password: false,
+            has_second_factor: false,
+        };
+        for h in Holder::ALL {
+            assert_eq!(
+                decide_case(&applicant, CaseAction::Take, h),
+                Decision::Deny("access-staff-only")
+            );
+            assert_eq!(
+                decide_case(&unenrolled, CaseAction::Move, h),
+                Decision::Deny("access-staff-mfa-required")
+            );
+        }
+    }
+
+    #[test]
+    fn holders() {
+        assert_eq!(Holder::of(None, "me"), Holder::Nobody);
+        assert_eq!(Holder::of(Some("me"), "me"), Holder::Actor);
+        assert_eq!(Holder::of(Some("you"), "me"), Holder::Other);
+    }
+
+    #[test]
+    fn duties() {
+        assert_eq!(Duty::OverdueApplications.roles(), &[StaffRole::Supervisor]);
+        assert_eq!(Duty::EscalatedTickets.roles(), &[StaffRole::Supervisor]);
     }
 
     #[test]

@@ -386,7 +386,7 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
                         eprintln!("{e}");
                     }
                     fail(
-                        format!("{} problems; nothing was imported", errors.len()),
+                        kabinet_app::catalog::problems_summary(&app.i18n, errors.len()),
                         2,
                     )
                 }

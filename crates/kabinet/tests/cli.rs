@@ -639,3 +639,94 @@ fn catalog_import_postgres() {
         catalog_import(pg);
     }
 }
+
+/// Every problem of a catalog is reported, counted with the right plural in English
+/// and Russian (issue 16: it said «1 problems» after the first one).
+fn catalog_import_reports_every_problem(backend: TestBackend) {
+    let dir = tempfile::tempdir().unwrap();
+    let (url, pg) = database_url(&backend, dir.path());
+    let env = [
+        ("KABINET_DATABASE_URL", url.as_str()),
+        ("KABINET_DATA_DIR", "data"),
+    ];
+    let cat = dir.path().join("catalog");
+    std::fs::create_dir(&cat).unwrap();
+    let source = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../catalog");
+    let valid = std::fs::read_to_string(source.join("notary-copy.toml")).unwrap();
+    // Two wrong values in one file: both reported.
+    let broken = valid
+        .replacen(
+            "title = \"Свидетельствование верности копии документа\"",
+            "title = 42",
+            1,
+        )
+        .replace("processing_days = 1", "processing_days = \"один\"");
+    std::fs::write(cat.join("notary-copy.toml"), &broken).unwrap();
+    let out = kabinet(dir.path(), &env, &["catalog", "import", "catalog"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("notary-copy.toml:3:"), "{err}");
+    assert!(err.contains("notary-copy.toml:11:"), "{err}");
+    assert!(
+        err.contains("2 problems; nothing was imported (2 проблемы; ничего не импортировано)"),
+        "{err}"
+    );
+    // One: singular in both languages.
+    std::fs::write(
+        cat.join("notary-copy.toml"),
+        valid.replace("processing_days = 1", "processing_days = \"один\""),
+    )
+    .unwrap();
+    let err = stderr(&kabinet(
+        dir.path(),
+        &env,
+        &["catalog", "import", "catalog"],
+    ));
+    assert!(
+        err.contains("1 problem; nothing was imported (1 проблема; ничего не импортировано)"),
+        "{err}"
+    );
+    // Five, in two files.
+    std::fs::write(cat.join("notary-copy.toml"), &broken).unwrap();
+    std::fs::write(
+        cat.join("other.toml"),
+        valid
+            .replace("id = \"notary-copy\"", "id = \"notary-other\"")
+            .replace("level = \"simplified\"", "level = \"gold\"")
+            .replacen(
+                "title = \"Свидетельствование верности копии документа\"",
+                "title = 1",
+                1,
+            )
+            .replace("processing_days = 1", "processing_days = 0"),
+    )
+    .unwrap();
+    let err = stderr(&kabinet(
+        dir.path(),
+        &env,
+        &["catalog", "import", "catalog"],
+    ));
+    assert!(
+        err.contains("5 problems; nothing was imported (5 проблем; ничего не импортировано)"),
+        "{err}"
+    );
+    if let Some(pg) = pg {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        rt.block_on(pg.drop_database());
+    }
+}
+
+#[test]
+fn catalog_import_reports_every_problem_sqlite() {
+    catalog_import_reports_every_problem(TestBackend::Sqlite);
+}
+
+#[test]
+fn catalog_import_reports_every_problem_postgres() {
+    if let Some(pg) = TestBackend::postgres() {
+        catalog_import_reports_every_problem(pg);
+    }
+}

@@ -75,6 +75,8 @@ impl From<AppError> for WebError {
             AppError::Conflict(key) => WebError::Conflict(key),
             AppError::TooLarge(key) => WebError::TooLarge(key),
             AppError::UnsupportedType(key) => WebError::UnsupportedType(key),
+            AppError::Unavailable(cause) => WebError::Unavailable(cause),
+            AppError::Internal(cause) => WebError::Internal(cause),
             AppError::Store(e) => WebError::Internal(e.to_string()),
         }
     }
@@ -172,6 +174,8 @@ impl WebError {
                 (Some(text), Vec::new())
             }
             WebError::BadRequest(why) => (Some(why.clone()), Vec::new()),
+            // The cause stays in the log; the person is told to try again shortly.
+            WebError::Unavailable(_) => (Some(t("error-unavailable")), Vec::new()),
             WebError::Validation(fields) => (
                 None,
                 fields
@@ -208,21 +212,36 @@ impl WebError {
             body,
         )
             .into_response();
-        if let WebError::TooMany {
-            retry_after_secs, ..
-        } = self
-        {
+        if let Some(secs) = self.retry_after_secs() {
             response
                 .headers_mut()
-                .insert(header::RETRY_AFTER, retry_after_secs.into());
+                .insert(header::RETRY_AFTER, secs.into());
         }
         response
+    }
+
+    /// `Retry-After` in seconds, for the errors that say when to come back.
+    fn retry_after_secs(&self) -> Option<u64> {
+        match self {
+            WebError::TooMany {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
+            WebError::Unavailable(_) => Some(kabinet_app::error::UNAVAILABLE_RETRY_AFTER_SECS),
+            _ => None,
+        }
     }
 
     /// Renders for a browser: the message of a refusal or a conflict is shown as it is.
     pub fn page_response(self) -> Response {
         self.log();
         let status = self.status();
+        if let Some(secs) = self.retry_after_secs().filter(|_| status.is_server_error()) {
+            let mut response = error_page(status);
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, secs.into());
+            return response;
+        }
         let key = match &self {
             WebError::Conflict(key)
             | WebError::Refused(key)
@@ -324,6 +343,7 @@ pub fn error_page(status: StatusCode) -> Response {
     let (title_key, text_key) = match status {
         StatusCode::NOT_FOUND => ("error-404-title", "error-404-text"),
         StatusCode::METHOD_NOT_ALLOWED => ("error-405-title", "error-405-text"),
+        StatusCode::SERVICE_UNAVAILABLE => ("error-503-title", "error-unavailable"),
         _ => ("error-500-title", "error-500-text"),
     };
     let page = ErrorPage {
@@ -354,5 +374,55 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
         error.api_response()
     } else {
         error.page_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_database_is_503_with_retry_after() {
+        let e = WebError::from(AppError::Unavailable("connection reset".into()));
+        assert_eq!(e.status(), StatusCode::SERVICE_UNAVAILABLE);
+        let problem = e.problem();
+        assert_eq!(problem.kind, "urn:kabinet:problem:unavailable");
+        assert_eq!(problem.status, 503);
+        assert!(
+            !format!("{problem:?}").contains("connection reset"),
+            "the cause stays in the log"
+        );
+        let res = e.api_response();
+        assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            res.headers()[header::CONTENT_TYPE],
+            "application/problem+json"
+        );
+        assert_eq!(
+            res.headers()[header::RETRY_AFTER],
+            kabinet_app::error::UNAVAILABLE_RETRY_AFTER_SECS
+                .to_string()
+                .as_str()
+        );
+        let page = WebError::from(AppError::Unavailable("gone".into())).page_response();
+        assert_eq!(page.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert!(page.headers().contains_key(header::RETRY_AFTER));
+    }
+
+    #[test]
+    fn internal_is_500_without_its_cause() {
+        let e = WebError::from(AppError::internal("argon2: out of memory"));
+        assert_eq!(e.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let problem = e.problem();
+        assert_eq!(problem.kind, "urn:kabinet:problem:internal");
+        assert!(problem.detail.is_none());
+        assert!(!format!("{problem:?}").contains("argon2"));
+        assert!(!e.api_response().headers().contains_key(header::RETRY_AFTER));
+    }
+
+    #[test]
+    fn a_unique_key_race_is_409() {
+        let e = WebError::from(AppError::Conflict(kabinet_app::error::DUPLICATE_KEY));
+        assert_eq!(e.status(), StatusCode::CONFLICT);
     }
 }

@@ -21,11 +21,7 @@ pub const PER_CONTACT_PER_HOUR: i64 = 5;
 /// Six random digits, uniformly distributed (rejection sampling).
 pub fn generate() -> Result<String, AppError> {
     loop {
-        let n = getrandom::u32().map_err(|e| {
-            AppError::Store(kabinet_store::StoreError::Corrupt(format!(
-                "no randomness: {e}"
-            )))
-        })?;
+        let n = getrandom::u32().map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
         // 4_294_000_000 is the largest multiple of 1_000_000 below 2^32.
         if n < 4_294_000_000 {
             return Ok(format!("{:06}", n % 1_000_000));

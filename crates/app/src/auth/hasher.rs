@@ -74,11 +74,7 @@ impl PasswordHasher {
             out
         })
         .await
-        .map_err(|e| {
-            AppError::Store(kabinet_store::StoreError::Corrupt(format!(
-                "hashing task: {e}"
-            )))
-        })?;
+        .map_err(|e| AppError::internal(format!("hashing task: {e}")))?;
         Ok(result)
     }
 
@@ -91,7 +87,7 @@ impl PasswordHasher {
                 .map(|h| h.to_string())
         })
         .await?
-        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(format!("argon2: {e}"))))
+        .map_err(|e| AppError::internal(format!("argon2: {e}")))
     }
 
     /// Checks a password against a stored hash; `None` (no such account) is checked

@@ -25,7 +25,8 @@ use kabinet_store::{Conn, sessions};
 use serde_json::json;
 use time::{Duration, OffsetDateTime};
 
-use super::{audit_event, notices};
+use super::notices;
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx};
 
 /// Counting rules: the window, the failures that lock, the first lock and the longest.

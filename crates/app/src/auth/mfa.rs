@@ -10,7 +10,8 @@ use totp_rs::{Builder, Secret, Totp};
 use uuid::Uuid;
 
 use super::limits::{self, Rules};
-use super::{SignedIn, audit_event, notices, session, sha256_hex};
+use super::{SignedIn, notices, session, sha256_hex};
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx, FieldError};
 
 /// How long a password entry counts as recent.
@@ -35,7 +36,7 @@ fn totp(secret_b32: &str) -> Result<Totp, AppError> {
     Builder::new()
         .with_secret(secret)
         .build()
-        .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(format!("TOTP: {e}"))))
+        .map_err(|e| AppError::internal(format!("TOTP: {e}")))
 }
 
 fn unix(now: OffsetDateTime) -> u64 {
@@ -249,11 +250,7 @@ pub async fn start_totp(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<TotpEnro
     let mut tx = app.store.begin().await?;
     require_recent_password(&mut tx, who, now).await?;
     let mut bytes = [0_u8; 20];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
-            "no randomness: {e}"
-        )))
-    })?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
     let secret = Secret::new_stack(bytes).to_base32();
     mfa::put_pending(&mut tx, &who.account.id, &secret, now).await?;
     let object = format!("account:{}", who.account.id);
@@ -316,11 +313,7 @@ pub async fn pending_totp(app: &App, who: &SignedIn) -> Result<Option<TotpEnrolm
 
 fn recovery_code() -> Result<String, AppError> {
     let mut bytes = [0_u8; 10];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
-            "no randomness: {e}"
-        )))
-    })?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
     let chars: String = bytes
         .iter()
         .map(|b| RECOVERY_ALPHABET[usize::from(*b) % RECOVERY_ALPHABET.len()] as char)

@@ -35,19 +35,12 @@ pub use session::{
 pub use sign_in::{SignInOutcome, sign_in};
 pub use unlock::{confirm_unlock, start_unlock};
 
-use kabinet_store::audit;
-use serde_json::Value;
-
-use crate::{AppError, Ctx};
+use crate::AppError;
 
 /// A random token of 32 bytes from the operating system, as 64 hex digits.
 pub fn random_token() -> Result<String, AppError> {
     let mut bytes = [0_u8; 32];
-    getrandom::fill(&mut bytes).map_err(|e| {
-        AppError::Store(kabinet_store::StoreError::Corrupt(format!(
-            "no randomness: {e}"
-        )))
-    })?;
+    getrandom::fill(&mut bytes).map_err(|e| AppError::internal(format!("no randomness: {e}")))?;
     Ok(hex::encode(bytes))
 }
 
@@ -55,31 +48,4 @@ pub fn random_token() -> Result<String, AppError> {
 pub fn sha256_hex(text: &str) -> String {
     use sha2::{Digest, Sha256};
     hex::encode(Sha256::digest(text.as_bytes()))
-}
-
-/// Appends an audit entry (with the request's address and id from `ctx`).
-pub async fn audit_event(
-    conn: &mut kabinet_store::Conn,
-    ctx: &Ctx,
-    now: time::OffsetDateTime,
-    actor: &str,
-    action: &str,
-    object: &str,
-    details: Value,
-) -> Result<(), AppError> {
-    let _ = ctx.actor.as_str();
-    audit::append(
-        conn,
-        &audit::NewEntry {
-            at: now,
-            actor,
-            action,
-            object,
-            source: ctx.source.as_deref(),
-            request_id: ctx.request_id.as_deref(),
-            details,
-        },
-    )
-    .await?;
-    Ok(())
 }

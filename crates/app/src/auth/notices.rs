@@ -120,8 +120,8 @@ pub async fn notify(
             account_id: account_id.to_owned(),
             body,
         };
-        let payload = serde_json::to_value(&message)
-            .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+        let payload =
+            serde_json::to_value(&message).map_err(|e| AppError::internal(e.to_string()))?;
         kabinet_store::outbox::enqueue_for(
             conn,
             now,
@@ -166,8 +166,8 @@ pub async fn notify(
                 text: sms_text(app, &subject, &text),
             },
         };
-        let payload = serde_json::to_value(&message)
-            .map_err(|e| AppError::Store(kabinet_store::StoreError::Corrupt(e.to_string())))?;
+        let payload =
+            serde_json::to_value(&message).map_err(|e| AppError::internal(e.to_string()))?;
         kabinet_store::outbox::enqueue_for(
             conn,
             now,

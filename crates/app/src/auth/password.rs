@@ -5,7 +5,8 @@ use kabinet_domain::access::Action;
 use kabinet_store::{accounts, sessions};
 use serde_json::json;
 
-use super::{SignedIn, audit_event, notices};
+use super::{SignedIn, notices};
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx, FieldError};
 
 /// Checks a new password against the policy and the account's history; returns the

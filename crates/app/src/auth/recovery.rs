@@ -5,7 +5,8 @@ use kabinet_domain::login::LoginId;
 use kabinet_store::{Conn, accounts, sessions};
 use serde_json::json;
 
-use super::{audit_event, codes, notices};
+use super::{codes, notices};
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx, FieldError};
 
 const PURPOSE: &str = "recover";

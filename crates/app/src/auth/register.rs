@@ -12,7 +12,8 @@ use time::Duration;
 use uuid::Uuid;
 
 use super::limits::{self, Rules};
-use super::{audit_event, codes, notices, session};
+use super::{codes, notices, session};
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx, FieldError};
 
 const PURPOSE: &str = "register";

@@ -5,7 +5,8 @@
 use serde_json::json;
 use time::Duration;
 
-use super::{audit_event, notices};
+use super::notices;
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx};
 
 /// How long before expiry the reminder goes out.

@@ -1,13 +1,16 @@
 //! Server-side sessions (ID-10): a 256-bit random token in the cookie, its SHA-256 in
 //! the database; idle and absolute timeouts; a CSRF token per session.
 
-use kabinet_domain::access::{Action, Actor, Decision, OrgAction, OrgRole, StaffRole, decide};
+use kabinet_domain::access::{
+    Action, Actor, CaseAction, Decision, Holder, OrgAction, OrgRole, StaffRole, decide, decide_case,
+};
 use kabinet_store::{Conn, accounts, sessions};
 use serde_json::json;
 use subtle::ConstantTimeEq;
 use time::{Duration, OffsetDateTime};
 
-use super::{audit_event, random_token, sha256_hex};
+use super::{random_token, sha256_hex};
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx};
 
 /// Activity is written at most this often, to keep reads cheap.
@@ -76,10 +79,28 @@ impl SignedIn {
 
     /// Asks `domain::access` whether this session may do `action`.
     pub fn authorize(&self, action: Action) -> Result<(), AppError> {
-        match decide(&self.access_actor(), action) {
-            Decision::Allow => Ok(()),
-            Decision::Deny(key) => Err(AppError::Refused(key)),
-        }
+        answer(decide(&self.access_actor(), action))
+    }
+
+    /// Who holds an application assigned to `assignee`, seen from this session.
+    pub fn holder_of(&self, assignee: Option<&str>) -> Holder {
+        Holder::of(assignee, &self.account.id)
+    }
+
+    /// Asks `domain::access` whether this session may do `act` to an application
+    /// assigned to `assignee`: refused (`403`) for a missing right, a conflict
+    /// (`409`) when another member of staff holds it.
+    pub fn authorize_case(&self, act: CaseAction, assignee: Option<&str>) -> Result<(), AppError> {
+        answer(decide_case(
+            &self.access_actor(),
+            act,
+            self.holder_of(assignee),
+        ))
+    }
+
+    /// [`SignedIn::authorize_case`] as a yes or no, for showing or hiding a button.
+    pub fn may_case(&self, act: CaseAction, assignee: Option<&str>) -> bool {
+        self.authorize_case(act, assignee).is_ok()
     }
 
     /// While acting for an organisation: may this member do `act` for it? (The table
@@ -300,4 +321,13 @@ pub async fn has_second_factor(app: &App, account_id: &str) -> Result<bool, AppE
         .await
         .map_err(kabinet_store::StoreError::from)?;
     super::mfa::has_totp(&mut conn, account_id).await
+}
+
+/// `domain::access`'s answer as the use cases' error.
+fn answer(decision: Decision) -> Result<(), AppError> {
+    match decision {
+        Decision::Allow => Ok(()),
+        Decision::Deny(key) => Err(AppError::Refused(key)),
+        Decision::Held(key) => Err(AppError::Conflict(key)),
+    }
 }

@@ -13,7 +13,8 @@ use kabinet_store::{Conn, accounts, throttle};
 use serde_json::json;
 
 use super::limits::{self, Rules};
-use super::{audit_event, notices, session};
+use super::{notices, session};
+use crate::audit::audit_event;
 use crate::{App, AppError, Ctx, FieldError};
 
 /// A successful sign-in.

@@ -148,13 +148,15 @@ pub struct Assign {
     pub assignee: String,
 }
 
-/// «Взять в работу» or reassign (supervisors).
+/// «Взять в работу» (`me`: assigned to oneself and, when submitted, moved to
+/// `in_progress` in one step, the same use case as the page's button) or reassign
+/// (supervisors).
 #[utoipa::path(post, path = "/api/v1/staff/applications/{id}/assign", tag = "staff",
     summary = "Взять в работу / передать",
     request_body = Assign,
     params(("id" = String, Path, description = "The application"), ("X-CSRF-Token" = String, Header, description = "The session's CSRF token")),
     responses(
-        (status = 200, description = "Assigned"),
+        (status = 200, description = "Assigned (and, with `me`, in work)"),
         (status = 403, description = "Reassigning is for supervisors", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Someone else took it first", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "No such member of staff", body = Problem, content_type = "application/problem+json")
@@ -220,9 +222,13 @@ pub async fn overview(
             .by_status
             .into_iter()
             .map(|(k, n)| Count {
+                overdue: o
+                    .status_overdue
+                    .iter()
+                    .find(|(s, _)| *s == k)
+                    .map_or(0, |(_, d)| *d),
                 key: Some(k),
                 count: n,
-                overdue: 0,
             })
             .collect(),
         by_service: o
