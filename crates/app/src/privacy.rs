@@ -249,7 +249,7 @@ pub async fn close_account(app: &App, ctx: &Ctx, who: &SignedIn) -> Result<(), A
     crate::auth::require_recent_password_in(&mut tx, who, now).await?;
     // The person leaves their organisations (the last administrator of one with other
     // members must hand it over first).
-    crate::organisations::leave_all(&mut tx, app, ctx, now, who).await?;
+    crate::organisations::leave_all(&mut tx, ctx, now, who).await?;
     let days = app.settings.retention_days.to_string();
     // Told first: the contacts are gone once the account is closed.
     notices::security_notice(

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use kabinet_app::notify::{Mailer, SmsGateway, Worker};
 use kabinet_app::{App, Clock, Settings};
-use kabinet_store::{Backend, Store, StoreError, StoreOptions, migrate};
+use kabinet_store::{Dialect, Store, StoreError, StoreOptions, migrate};
 use kabinet_web::AppState;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
@@ -62,8 +62,7 @@ pub enum StartError {
 /// Opens the database (creating the embedded default's directories), applies or checks
 /// migrations, and assembles the application.
 pub async fn open(settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Result<App, StartError> {
-    let backend = Backend::from_url(settings.database_url())?;
-    if backend == Backend::Sqlite {
+    if Dialect::from_url(settings.database_url())? == Dialect::Sqlite {
         let mut dirs = vec![settings.data_dir.clone(), settings.files_dir()];
         if let Some(parent) = sqlite_parent(settings.database_url()) {
             dirs.push(parent);
@@ -89,12 +88,7 @@ pub async fn open(settings: Arc<Settings>, clock: Arc<dyn Clock>) -> Result<App,
             tracing::warn!(unknown = ?report.unknown, "the database was migrated by a newer release");
         }
     } else {
-        let applied = migrate::applied_versions(&store).await.unwrap_or_default();
-        let pending: Vec<i64> = migrate::embedded(store.backend())
-            .iter()
-            .map(|m| m.version)
-            .filter(|v| !applied.contains(v))
-            .collect();
+        let pending = migrate::pending(&store).await?;
         if !pending.is_empty() {
             return Err(StartError::Pending {
                 target: settings.database_target(),

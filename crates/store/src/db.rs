@@ -213,12 +213,6 @@ impl Store {
         self.dialect
     }
 
-    /// The same as [`Store::dialect`], under its former name (kept for callers not yet
-    /// moved to `dialect()`).
-    pub fn backend(&self) -> Dialect {
-        self.dialect
-    }
-
     /// The pool, for queries outside a transaction.
     pub fn pool(&self) -> &AnyPool {
         &self.pool

@@ -33,8 +33,6 @@ pub mod ts;
 
 pub use db::{Reader, Store, StoreOptions, Tx, redact_url};
 pub use dialect::{AuditChange, Dialect};
-/// The former name of [`Dialect`], kept while callers move to it.
-pub type Backend = Dialect;
 pub use error::StoreError;
 /// The connection type queries run on inside a transaction (`&mut *tx`).
 pub use sqlx::AnyConnection as Conn;

@@ -79,19 +79,6 @@ pub async fn forget(conn: &mut Conn, key: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// The counter of a key for the rest of the transaction (as [`lock_counter`]).
-///
-/// Deprecated: `backend` is not used (the connection knows its dialect); call
-/// [`lock_counter`]. Kept until its callers in `app` move.
-pub async fn lock(
-    conn: &mut Conn,
-    key: &str,
-    now: OffsetDateTime,
-    _backend: crate::Dialect,
-) -> Result<Counter, StoreError> {
-    lock_counter(conn, key, now).await
-}
-
 /// The counter of a key for the rest of the transaction: the row is made if missing and,
 /// on PostgreSQL, locked, so that two failures at the same moment both count (SQLite's
 /// write transaction is serial already).

@@ -163,12 +163,11 @@ pub(crate) async fn retry_after(
 /// lock this failure set, if any.
 pub(crate) async fn fail(
     conn: &mut Conn,
-    app: &App,
     key: &str,
     rules: Rules,
     now: OffsetDateTime,
 ) -> Result<(Counter, Option<Duration>), AppError> {
-    let mut counter = throttle::lock(conn, key, now, app.store.backend()).await?;
+    let mut counter = throttle::lock_counter(conn, key, now).await?;
     let lock = count_failure(&mut counter, now, rules);
     throttle::put(conn, key, &counter, now).await?;
     Ok((counter, lock))
@@ -242,7 +241,6 @@ pub(crate) async fn wrong_password_in_session(
     let mut tx = app.store.begin().await?;
     let (counter, lock) = fail(
         &mut tx,
-        app,
         &account_key(&who.account.id),
         Rules::sign_in(app),
         now,
@@ -343,7 +341,7 @@ pub(crate) async fn wait_for_turn(app: &App, address: &str) -> Result<(), AppErr
         return Ok(());
     }
     let mut tx = app.store.begin().await?;
-    let mut counter = throttle::lock(&mut tx, &key, now, app.store.backend()).await?;
+    let mut counter = throttle::lock_counter(&mut tx, &key, now).await?;
     let turn = counter.locked_until.filter(|t| *t > now).unwrap_or(now);
     let wait = turn - now;
     if wait > longest_wait {
@@ -372,7 +370,7 @@ pub(crate) async fn count_source(
 ) -> Result<(), AppError> {
     let key = source_key(address);
     let window = Duration::minutes(i64::from(app.settings.lockout.window_minutes));
-    let mut counter = throttle::lock(conn, &key, now, app.store.backend()).await?;
+    let mut counter = throttle::lock_counter(conn, &key, now).await?;
     if counter
         .window_start
         .is_none_or(|start| start + window <= now)

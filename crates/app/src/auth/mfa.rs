@@ -513,8 +513,7 @@ pub async fn complete_sign_in(
     };
     let Some(method) = method else {
         let failures = sessions::add_mfa_failure(&mut tx, &pending.session_id).await?;
-        let (counter, lock) =
-            limits::fail(&mut tx, app, &counter_key, Rules::sign_in(app), now).await?;
+        let (counter, lock) = limits::fail(&mut tx, &counter_key, Rules::sign_in(app), now).await?;
         audit_event(
             &mut tx,
             ctx,

@@ -68,7 +68,7 @@ pub async fn start_registration(
     // One limit per contact, registered or not, so the answers do not tell them apart;
     // the notice to a registered contact goes at most once per window.
     let limit_key = format!("register:{}", contact.as_str());
-    let mut counter = throttle::lock(&mut tx, &limit_key, now, app.store.backend()).await?;
+    let mut counter = throttle::lock_counter(&mut tx, &limit_key, now).await?;
     if let Some(retry) = limits::locked_for(&counter, now) {
         return Err(AppError::TooManyRequests {
             retry_after_secs: retry,
@@ -90,7 +90,7 @@ pub async fn start_registration(
     )
     .await?;
     let taken = accounts::login_taken(&mut tx, &contact.login().key()).await?;
-    if taken && notice_due(app, &mut tx, contact.as_str(), now).await? {
+    if taken && notice_due(&mut tx, contact.as_str(), now).await? {
         let message = notices::text_message(
             contact.kind(),
             contact.as_str(),
@@ -121,13 +121,12 @@ pub async fn start_registration(
 /// Whether the "someone tried to register with your contact" notice may go out now: at
 /// most one an hour per contact.
 async fn notice_due(
-    app: &App,
     conn: &mut kabinet_store::Conn,
     contact: &str,
     now: time::OffsetDateTime,
 ) -> Result<bool, AppError> {
     let key = format!("register-notice:{contact}");
-    let mut counter = throttle::lock(conn, &key, now, app.store.backend()).await?;
+    let mut counter = throttle::lock_counter(conn, &key, now).await?;
     if limits::locked_for(&counter, now).is_some() {
         return Ok(false);
     }

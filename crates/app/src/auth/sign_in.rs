@@ -118,9 +118,9 @@ pub async fn sign_in(
             "unknown_login"
         };
         let rules = Rules::sign_in(app);
-        let (counter, lock) = limits::fail(&mut tx, app, &subject, rules, now).await?;
+        let (counter, lock) = limits::fail(&mut tx, &subject, rules, now).await?;
         if let (Some(key), Some(a)) = (&pair, &address) {
-            limits::fail(&mut tx, app, key, rules, now).await?;
+            limits::fail(&mut tx, key, rules, now).await?;
             limits::count_source(&mut tx, app, a, now).await?;
         }
         audit_event(

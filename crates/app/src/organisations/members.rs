@@ -232,7 +232,7 @@ pub async fn change_member(
     };
     let now = app.clock.now();
     let mut tx = app.store.begin().await?;
-    store::lock(&mut tx, id, app.store.backend()).await?;
+    store::lock_members(&mut tx, id).await?;
     let mine = member_role(&mut tx, who, id).await?;
     let leaving = next.is_none() && account_id == who.account.id;
     if !leaving {
@@ -385,14 +385,13 @@ pub async fn members_named(
 /// has other members — they hand it over first.
 pub(crate) async fn leave_all(
     conn: &mut kabinet_store::Conn,
-    app: &App,
     ctx: &Ctx,
     now: time::OffsetDateTime,
     who: &SignedIn,
 ) -> Result<(), AppError> {
     let mine = store::of_account(conn, &who.account.id).await?;
     for (org, _) in &mine {
-        store::lock(conn, &org.id, app.store.backend()).await?;
+        store::lock_members(conn, &org.id).await?;
     }
     for (org, role) in &mine {
         let members = store::members(conn, &org.id).await?;

@@ -50,7 +50,7 @@ impl Settings {
             .get("data_dir", |s| parse_text(s).map(PathBuf::from))?
             .unwrap_or_else(|| PathBuf::from("./data"));
         let configured_db = src.get("database_url", |s| {
-            kabinet_store::Backend::from_url(s)
+            kabinet_store::Dialect::from_url(s)
                 .map(|_| s.to_owned())
                 .map_err(|e| e.to_string())
         })?;

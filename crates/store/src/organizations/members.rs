@@ -155,14 +155,6 @@ pub async fn remove_member(
     Ok(done.rows_affected() == 1)
 }
 
-/// Serialises changes to an organisation's members (as [`lock_members`]).
-///
-/// Deprecated: `backend` is not used (the connection knows its dialect); call
-/// [`lock_members`]. Kept until its callers in `app` move.
-pub async fn lock(conn: &mut Conn, id: &str, _backend: crate::Dialect) -> Result<(), StoreError> {
-    lock_members(conn, id).await
-}
-
 /// Serialises changes to an organisation's members for the rest of the transaction
 /// (PostgreSQL locks its row; SQLite's write transaction is serial already), so that
 /// the last-administrator rule holds when two changes come at the same moment.

@@ -14,8 +14,8 @@ pub use changes::{
     decide_change_request, history, insert_change_request,
 };
 pub use members::{
-    Invitation, close_invitation, insert_invitation, invitation_by_code, lock, lock_members,
-    members, put_member, remove_member, role_of,
+    Invitation, close_invitation, insert_invitation, invitation_by_code, lock_members, members,
+    put_member, remove_member, role_of,
 };
 
 use sqlx::Row;

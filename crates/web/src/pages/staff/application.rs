@@ -11,11 +11,11 @@ use axum::response::Response;
 use kabinet_app::AppError;
 use kabinet_app::applications::{self, Detail};
 use kabinet_app::backoffice::{self, Urgency};
-use kabinet_domain::access::{Action, StaffRole};
+use kabinet_domain::access::{Action, CaseAction, StaffRole};
 use kabinet_domain::application::{Mover, Status, moves_for};
 
 use super::queue::urgency_text;
-use super::{Choice, Nav, choices, may, staff_for, status_label, text};
+use super::{Choice, Nav, choices, staff_for, status_label, text};
 use crate::pages::applications::detail::{CommentRow, FileRow, HistoryRow};
 use crate::pages::applications::review::{AnswerGroup, answers};
 use crate::pages::common::{form_errors, respond, see_other};
@@ -101,7 +101,8 @@ async fn application_page(
         a.status,
         Status::Submitted | Status::InProgress | Status::NeedsClarification | Status::Approved
     );
-    let may_move = open && (mine || assignee_id.is_none() || role == StaffRole::Supervisor);
+    // Who may do what with this application: the matrix in `domain::access`.
+    let may_move = open && who.may_case(CaseAction::Move, assignee_id.as_deref());
     let moves = if may_move {
         moves_for(a.status, Mover::Staff(role))
             .into_iter()
@@ -116,7 +117,7 @@ async fn application_page(
     };
     let today = state.app.clock.now().date();
     let (urgency, _) = urgency_text(state, Urgency::of(a.status.as_str(), a.due_on, today));
-    let reassign = if open && may(who, Action::ReassignApplications) {
+    let reassign = if open && who.may_case(CaseAction::Reassign, assignee_id.as_deref()) {
         choices(
             people.clone(),
             assignee_id.as_deref(),
@@ -143,10 +144,13 @@ async fn application_page(
                 .map_or_else(|| a.clone(), |(_, e)| e.clone()),
             None => t("staff-assignee-nobody"),
         },
-        can_take: open && assignee_id.is_none(),
+        can_take: open
+            && assignee_id.is_none()
+            && who.may_case(CaseAction::Take, assignee_id.as_deref()),
         reassign,
         moves,
-        can_result: a.status == Status::Approved && (mine || role == StaffRole::Supervisor),
+        can_result: a.status == Status::Approved
+            && who.may_case(CaseAction::AttachResult, assignee_id.as_deref()),
         groups: answers(a),
         history: d
             .history
@@ -238,15 +242,9 @@ pub async fn assign(
     let result = async {
         let who = crate::pages::form_signed_in(&visit, &form)?;
         let assignee = text(&form, "assignee");
-        backoffice::assign(&state.app, &visit.ctx, who, &id, assignee).await?;
-        if assignee == "me" {
-            let d = applications::get_for_staff(&state.app, &visit.ctx, who, &id).await?;
-            if d.application.status == Status::Submitted {
-                applications::transition(&state.app, &visit.ctx, who, &id, "in_progress", "")
-                    .await?;
-            }
-        }
-        Ok(())
+        // `me` is «Взять в работу»: one use case (assign and start, one transaction),
+        // the same as the API's.
+        backoffice::assign(&state.app, &visit.ctx, who, &id, assignee).await
     }
     .await;
     after(&state, &visit, &id, result, "assignee").await
