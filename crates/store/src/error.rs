@@ -44,11 +44,17 @@ impl StoreError {
     pub fn is_disconnect(&self) -> bool {
         match self {
             StoreError::Database(sqlx::Error::Io(_) | sqlx::Error::Protocol(_)) => true,
-            // SQLSTATE class 08 (connection exception) and 57P (operator intervention:
-            // admin/crash shutdown, cannot connect now).
-            StoreError::Database(sqlx::Error::Database(e)) => e
-                .code()
-                .is_some_and(|c| c.starts_with("08") || c.starts_with("57P")),
+            // SQLSTATE class 08 (connection exception), 57P (operator intervention:
+            // admin/crash shutdown, cannot connect now), 53300 (too many connections),
+            // 3D000 (the database is gone) and 55000 when the database is closed to new
+            // connections (`ALLOW_CONNECTIONS false`, as during a failover or maintenance).
+            StoreError::Database(sqlx::Error::Database(e)) => e.code().is_some_and(|c| {
+                c.starts_with("08")
+                    || c.starts_with("57P")
+                    || c == "53300"
+                    || c == "3D000"
+                    || (c == "55000" && e.message().contains("accepting connections"))
+            }),
             _ => false,
         }
     }
