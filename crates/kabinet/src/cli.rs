@@ -11,7 +11,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Args, Parser, Subcommand};
-use kabinet_app::notify::Worker;
 use kabinet_app::ops::{self, TestTarget};
 use kabinet_app::{AppError, Ctx, Settings, SystemClock};
 use kabinet_store::{Store, StoreOptions, migrate};
@@ -238,7 +237,7 @@ fn fail(e: impl std::fmt::Display, code: u8) -> ExitCode {
     ExitCode::from(code)
 }
 
-fn start_failure(e: StartError) -> ExitCode {
+pub(crate) fn start_failure(e: StartError) -> ExitCode {
     let code = if matches!(e, StartError::Config(_)) {
         2
     } else {
@@ -249,8 +248,8 @@ fn start_failure(e: StartError) -> ExitCode {
 
 async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
     match command {
-        Command::Serve => serve(settings).await,
-        Command::Worker => worker(settings).await,
+        Command::Serve => crate::run::serve(settings).await,
+        Command::Worker => crate::run::worker(settings).await,
         Command::Migrate => {
             let store =
                 match Store::connect(settings.database_url(), &StoreOptions::default()).await {
@@ -434,7 +433,7 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
                 Ok(app) => app,
                 Err(e) => return start_failure(e),
             };
-            match bench_broadcast(&app, &settings, news_email, deliver).await {
+            match crate::bench_cmd::bench_broadcast(&app, &settings, news_email, deliver).await {
                 Ok(report) => {
                     println!("{report}");
                     ExitCode::SUCCESS
@@ -519,162 +518,4 @@ async fn run(command: Command, settings: Arc<Settings>) -> ExitCode {
             ExitCode::SUCCESS
         }
     }
-}
-
-/// Waits for Ctrl+C or SIGTERM. The handlers are installed when this is called (not
-/// when it is first awaited), so a signal that comes right after start-up is not lost
-/// to the default action.
-fn shutdown_signal() -> impl std::future::Future<Output = ()> {
-    #[cfg(unix)]
-    let streams = {
-        use tokio::signal::unix::{SignalKind, signal};
-        match (
-            signal(SignalKind::terminate()),
-            signal(SignalKind::interrupt()),
-        ) {
-            (Ok(term), Ok(int)) => Some((term, int)),
-            (Err(e), _) | (_, Err(e)) => {
-                tracing::error!(error = %e, "cannot listen for SIGTERM/SIGINT");
-                None
-            }
-        }
-    };
-    async move {
-        #[cfg(unix)]
-        match streams {
-            Some((mut term, mut int)) => {
-                tokio::select! {
-                    _ = term.recv() => {}
-                    _ = int.recv() => {}
-                }
-            }
-            None => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-        #[cfg(not(unix))]
-        {
-            let _ = tokio::signal::ctrl_c().await;
-        }
-        tracing::info!("shutting down: finishing requests in flight");
-    }
-}
-
-async fn serve(settings: Arc<Settings>) -> ExitCode {
-    let app = match server::open(Arc::clone(&settings), Arc::new(SystemClock)).await {
-        Ok(app) => app,
-        Err(e) => return start_failure(e),
-    };
-    if settings.demo {
-        tracing::info!("demo mode is on (KABINET_DEMO)");
-    }
-    let listener = match server::bind(settings.listen).await {
-        Ok(l) => l,
-        Err(e) => return start_failure(e),
-    };
-    let server = match server::start(app, listener).await {
-        Ok(s) => s,
-        Err(e) => return start_failure(e),
-    };
-    let url = settings
-        .public_url
-        .clone()
-        .unwrap_or_else(|| format!("http://{}", server.addr()));
-    let stop = shutdown_signal();
-    tracing::info!(%url, database = %settings.database_target(), "kabinet is ready");
-    println!("kabinet is running at {url}/ (stop with Ctrl+C)");
-    stop.await;
-    server.shutdown().await;
-    ExitCode::SUCCESS
-}
-
-async fn worker(settings: Arc<Settings>) -> ExitCode {
-    let app = match server::open(Arc::clone(&settings), Arc::new(SystemClock)).await {
-        Ok(app) => app,
-        Err(e) => return start_failure(e),
-    };
-    let (mailer, sms) = match server::channels(&settings) {
-        Ok(c) => c,
-        Err(e) => return start_failure(e),
-    };
-    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let task = tokio::spawn(Worker::new(app.clone(), mailer, sms).run(stop_rx));
-    shutdown_signal().await;
-    let _ = stop_tx.send(true);
-    let _ = task.await;
-    app.store.close().await;
-    ExitCode::SUCCESS
-}
-
-/// The process's peak resident memory in MiB (`VmHWM`), where the system tells it.
-fn peak_rss_mib() -> f64 {
-    std::fs::read_to_string("/proc/self/status")
-        .ok()
-        .and_then(|s| {
-            s.lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| l.split_whitespace().nth(1).map(str::to_owned))
-        })
-        .and_then(|kb| kb.parse::<f64>().ok())
-        .map_or(0.0, |kb| kb / 1024.0)
-}
-
-/// `kabinet bench broadcast`: one broadcast processed here, measured.
-async fn bench_broadcast(
-    app: &kabinet_app::App,
-    settings: &Settings,
-    news_email: bool,
-    deliver: bool,
-) -> Result<String, kabinet_app::AppError> {
-    use kabinet_app::notify::{Mailer, SmsGateway, Worker};
-    if news_email {
-        kabinet_app::broadcast::news_by_email_for_everyone(app).await?;
-    }
-    let rss_before = peak_rss_mib();
-    let b = kabinet_app::broadcast::create_as(
-        app,
-        &kabinet_app::Ctx::cli(),
-        "cli",
-        "Новые услуги",
-        "В каталоге появились услуги нотариата. Подробности в личном кабинете.",
-        None,
-    )
-    .await?;
-    let started = std::time::Instant::now();
-    let mut recipients = 0usize;
-    while let Some(n) = kabinet_app::broadcast::step(app).await? {
-        recipients += n;
-        if n == 0 {
-            break;
-        }
-    }
-    let secs = started.elapsed().as_secs_f64();
-    let mut report = format!(
-        "broadcast to {} people: {recipients} notifications in {secs:.2} s = {:.0}/s into the inbox; \
-         peak RSS {rss_before:.1} MiB before, {:.1} MiB after",
-        b.total,
-        recipients as f64 / secs.max(1e-9),
-        peak_rss_mib()
-    );
-    if deliver {
-        let to_err =
-            |e: String| kabinet_app::AppError::Store(kabinet_store::StoreError::Corrupt(e));
-        let worker = Worker::new(
-            app.clone(),
-            Mailer::from_settings(settings).map_err(to_err)?,
-            SmsGateway::from_settings(settings).map_err(to_err)?,
-        );
-        let started = std::time::Instant::now();
-        let mut sent = 0usize;
-        while worker.run_once().await?.is_some() {
-            sent += 1;
-        }
-        let secs = started.elapsed().as_secs_f64();
-        report.push_str(&format!(
-            "; {sent} e-mails in {secs:.2} s = {:.0}/s to SMTP; peak RSS {:.1} MiB",
-            sent as f64 / secs.max(1e-9),
-            peak_rss_mib()
-        ));
-    }
-    Ok(report)
 }

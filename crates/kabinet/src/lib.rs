@@ -3,6 +3,8 @@
 #![forbid(unsafe_code)]
 
 mod audit_cmd;
+mod bench_cmd;
 pub mod cli;
 pub mod logging;
+mod run;
 pub mod server;
