@@ -67,7 +67,8 @@ fn problem_response(description: &str) -> Value {
 
 /// Declares the common problem responses once under `components/responses` and refers
 /// to them from every operation under `/api/v1` that does not describe them itself;
-/// `413` on operations with a body, `429` on the rate-limited ones.
+/// `413` on operations with a body, `415` on those with a JSON body, `429` on the
+/// rate-limited ones, `503` (the database unreachable) on all.
 pub fn with_common_responses(doc: &mut Value) {
     let mut shared = Map::new();
     for (_, name, description) in COMMON {
@@ -80,6 +81,14 @@ pub fn with_common_responses(doc: &mut Value) {
     shared.insert(
         "TooMany".to_owned(),
         problem_response("Too many attempts; see Retry-After"),
+    );
+    shared.insert(
+        "NotJson".to_owned(),
+        problem_response("The body is not JSON: send Content-Type: application/json"),
+    );
+    shared.insert(
+        "Unavailable".to_owned(),
+        problem_response("The database cannot be reached for now; see Retry-After"),
     );
     if let Some(components) = doc.get_mut("components").and_then(Value::as_object_mut) {
         components.insert("responses".to_owned(), Value::Object(shared));
@@ -100,6 +109,11 @@ pub fn with_common_responses(doc: &mut Value) {
                 continue;
             };
             let has_body = op.contains_key("requestBody");
+            let json_body = op
+                .get("requestBody")
+                .and_then(|b| b.get("content"))
+                .and_then(Value::as_object)
+                .is_some_and(|c| c.contains_key("application/json"));
             let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) else {
                 continue;
             };
@@ -114,6 +128,10 @@ pub fn with_common_responses(doc: &mut Value) {
             if has_body {
                 add("413", "TooLarge");
             }
+            if json_body {
+                add("415", "NotJson");
+            }
+            add("503", "Unavailable");
             if limited {
                 add("429", "TooMany");
             }
