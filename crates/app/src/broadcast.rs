@@ -4,6 +4,7 @@
 //! transaction, and its progress is visible.
 
 use kabinet_domain::access::Action;
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::notify::{self as rules, Category, Channel};
 use kabinet_store::broadcasts::{self as store, Broadcast};
 use kabinet_store::notifications::Notification;
@@ -50,12 +51,16 @@ pub async fn create_as(
     if text.is_empty() || text.chars().count() > 2000 {
         errors.push(FieldError::new("text", "broadcast-text"));
     }
-    let level = level.filter(|l| !l.is_empty());
-    if let Some(l) = level
-        && !matches!(l, "simplified" | "standard" | "confirmed")
-    {
-        errors.push(FieldError::new("level", "broadcast-level"));
-    }
+    let level = match level.filter(|l| !l.is_empty()) {
+        None => None,
+        Some(l) => {
+            let parsed = AccountLevel::parse(l);
+            if parsed.is_none() {
+                errors.push(FieldError::new("level", "broadcast-level"));
+            }
+            parsed
+        }
+    };
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
@@ -66,7 +71,7 @@ pub async fn create_as(
         id: Uuid::now_v7().to_string(),
         title: title.to_owned(),
         text: text.to_owned(),
-        level: level.map(str::to_owned),
+        level,
         status: "running".into(),
         total,
         processed: 0,
@@ -83,7 +88,7 @@ pub async fn create_as(
         actor,
         "broadcast.created",
         &format!("broadcast:{}", b.id),
-        json!({ "level": level, "total": total }),
+        json!({ "level": level.map(AccountLevel::as_str), "total": total }),
     )
     .await?;
     tx.commit().await?;
@@ -113,7 +118,7 @@ pub async fn step(app: &App) -> Result<Option<usize>, AppError> {
     let Some(b) = store::lock_running(&mut tx).await? else {
         return Ok(None);
     };
-    let ids = store::recipients(&mut tx, b.level.as_deref(), &b.cursor, BATCH).await?;
+    let ids = store::recipients(&mut tx, b.level, &b.cursor, BATCH).await?;
     let Some(last) = ids.last().cloned() else {
         store::advance(&mut tx, &b.id, &b.cursor, 0, true, now).await?;
         finish(app, &mut tx, &b, now).await?;

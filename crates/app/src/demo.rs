@@ -1,6 +1,7 @@
 //! Demo data for the embedded default (`demo = true`): the demo services catalog and an
 //! applicant account to sign in with at once. Loading is idempotent; the banner on every page says the data is not real.
 
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::ids::Email;
 use kabinet_domain::login::LoginId;
 use kabinet_store::accounts::{self, NewAccount};
@@ -44,7 +45,7 @@ pub async fn load(app: &App) -> Result<u32, AppError> {
             id: &id,
             kind: "person",
             staff_role: None,
-            level: "simplified",
+            level: AccountLevel::Simplified,
             password_hash: &hash,
             must_change_password: false,
             now,

@@ -48,7 +48,7 @@ pub async fn rotate_keys(app: &App) -> Result<Rotated, AppError> {
             let account = accounts::get(&mut tx, &row.account_id)
                 .await?
                 .ok_or(AppError::NotFound)?;
-            let profile = open_row(app, row, &account.level)?;
+            let profile = open_row(app, row, account.level)?;
             let mut fresh = to_row(app, &row.account_id, &profile)?;
             fresh.level_note = row.level_note.clone();
             profiles::put(&mut tx, &fresh, now).await?;

@@ -1,6 +1,7 @@
 //! Staff accounts (BO-1), created from the command line for now.
 
 use kabinet_domain::access::StaffRole;
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::ids::Email;
 use kabinet_domain::login::LoginId;
 use kabinet_store::accounts::{self, NewAccount};
@@ -70,7 +71,7 @@ pub async fn create_staff(
             id: &account_id,
             kind: "staff",
             staff_role: Some(role.as_str()),
-            level: "confirmed",
+            level: AccountLevel::Confirmed,
             password_hash: &hash,
             must_change_password: true,
             now,

@@ -1,6 +1,7 @@
 //! Accounts, their sign-in identifiers and password history; registrations, one-time
 //! codes, sessions and sign-in throttling. SQL only: the rules live in `kabinet_app::auth`.
 
+use kabinet_domain::account::{AccountLevel, AccountStatus};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 use time::OffsetDateTime;
@@ -16,12 +17,12 @@ pub struct Account {
     pub kind: String,
     /// Staff role, for staff.
     pub staff_role: Option<String>,
-    /// `active`, `pending`, `blocked`, `expired`.
-    pub status: String,
+    /// Active, pending, blocked or expired.
+    pub status: AccountStatus,
     /// Why blocked.
     pub status_reason: Option<String>,
-    /// `simplified`, `standard`, `confirmed`.
-    pub level: String,
+    /// Simplified, standard or confirmed.
+    pub level: AccountLevel,
     /// argon2id PHC string.
     pub password_hash: String,
     /// When the password was set.
@@ -51,15 +52,27 @@ pub(crate) fn account_at(row: &AnyRow, at: usize) -> Result<Account, StoreError>
         id: row.try_get(at)?,
         kind: row.try_get(at + 1)?,
         staff_role: row.try_get(at + 2)?,
-        status: row.try_get(at + 3)?,
+        status: parse_status(&row.try_get::<String, _>(at + 3)?)?,
         status_reason: row.try_get(at + 4)?,
-        level: row.try_get(at + 5)?,
+        level: parse_level(&row.try_get::<String, _>(at + 5)?)?,
         password_hash: row.try_get(at + 6)?,
         password_changed_at: ts::parse(&row.try_get::<String, _>(at + 7)?)?,
         must_change_password: row.try_get::<i64, _>(at + 8)? != 0,
         created_at: ts::parse(&row.try_get::<String, _>(at + 9)?)?,
         last_sign_in_at: last.as_deref().map(ts::parse).transpose()?,
     })
+}
+
+/// A stored account status; an unknown name is [`StoreError::Corrupt`], never a guess.
+pub(crate) fn parse_status(s: &str) -> Result<AccountStatus, StoreError> {
+    AccountStatus::parse(s)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown account status {s:?}")))
+}
+
+/// A stored account level; an unknown name is [`StoreError::Corrupt`], never a guess.
+pub(crate) fn parse_level(s: &str) -> Result<AccountLevel, StoreError> {
+    AccountLevel::parse(s)
+        .ok_or_else(|| StoreError::Corrupt(format!("unknown account level {s:?}")))
 }
 
 /// A new account.
@@ -72,7 +85,7 @@ pub struct NewAccount<'a> {
     /// Staff role.
     pub staff_role: Option<&'a str>,
     /// Initial level.
-    pub level: &'a str,
+    pub level: AccountLevel,
     /// argon2id PHC string.
     pub password_hash: &'a str,
     /// Whether the first sign-in must set a new password.
@@ -92,7 +105,7 @@ pub async fn insert(conn: &mut Conn, new: &NewAccount<'_>) -> Result<(), StoreEr
     .bind(new.id)
     .bind(new.kind)
     .bind(new.staff_role)
-    .bind(new.level)
+    .bind(new.level.as_str())
     .bind(new.password_hash)
     .bind(&now)
     .bind(i64::from(new.must_change_password))
@@ -348,11 +361,11 @@ pub async fn claim_password_reminders(
         .collect()
 }
 
-/// Sets an account's level (`simplified`, `standard`, `confirmed`).
-pub async fn set_level(conn: &mut Conn, id: &str, level: &str) -> Result<(), StoreError> {
+/// Sets an account's level.
+pub async fn set_level(conn: &mut Conn, id: &str, level: AccountLevel) -> Result<(), StoreError> {
     sqlx::query("UPDATE accounts SET level = $2 WHERE id = $1")
         .bind(id)
-        .bind(level)
+        .bind(level.as_str())
         .execute(&mut *conn)
         .await?;
     Ok(())
@@ -383,16 +396,16 @@ pub async fn set_role(conn: &mut Conn, id: &str, role: &str) -> Result<(), Store
     Ok(())
 }
 
-/// Sets an account's status (`active`, `blocked`) and the reason shown to staff.
+/// Sets an account's status (active, blocked) and the reason shown to staff.
 pub async fn set_status(
     conn: &mut Conn,
     id: &str,
-    status: &str,
+    status: AccountStatus,
     reason: Option<&str>,
 ) -> Result<(), StoreError> {
     sqlx::query("UPDATE accounts SET status = $2, status_reason = $3 WHERE id = $1")
         .bind(id)
-        .bind(status)
+        .bind(status.as_str())
         .bind(reason)
         .execute(&mut *conn)
         .await?;
@@ -411,4 +424,115 @@ pub async fn remove_login(
         .execute(&mut *conn)
         .await?;
     Ok(done.rows_affected() > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stored_names_parse_to_the_enums() {
+        assert_eq!(parse_status("active").ok(), Some(AccountStatus::Active));
+        assert_eq!(parse_status("blocked").ok(), Some(AccountStatus::Blocked));
+        assert_eq!(
+            parse_level("simplified").ok(),
+            Some(AccountLevel::Simplified)
+        );
+        assert_eq!(parse_level("confirmed").ok(), Some(AccountLevel::Confirmed));
+    }
+
+    #[test]
+    fn serde_writes_the_stored_names() {
+        let json = serde_json::to_string(&(AccountStatus::Active, AccountLevel::Standard))
+            .expect("serialise");
+        assert_eq!(json, r#"["active","standard"]"#);
+        let back: (AccountStatus, AccountLevel) =
+            serde_json::from_str(r#"["blocked","confirmed"]"#).expect("deserialise");
+        assert_eq!(back, (AccountStatus::Blocked, AccountLevel::Confirmed));
+        assert!(serde_json::from_str::<AccountLevel>(r#""gold""#).is_err());
+    }
+
+    #[test]
+    fn unknown_stored_names_are_corrupt_not_mapped() {
+        for bad in ["", "Active", "closed", "standard"] {
+            assert!(
+                matches!(parse_status(bad), Err(StoreError::Corrupt(_))),
+                "status {bad:?}"
+            );
+        }
+        for bad in ["", "Standard", "full", "active"] {
+            assert!(
+                matches!(parse_level(bad), Err(StoreError::Corrupt(_))),
+                "level {bad:?}"
+            );
+        }
+    }
+
+    /// Through a real row: what was written reads back as the enums, and a value the
+    /// schema's CHECK would refuse (a manual edit, a newer binary's name) is reported,
+    /// not mapped to some other status or level.
+    #[tokio::test]
+    async fn a_row_with_an_unknown_status_or_level_reads_as_corrupt() {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!("sqlite://{}", dir.path().join("k.db").display());
+        let options = crate::StoreOptions {
+            max_connections: 1,
+            ..crate::StoreOptions::default()
+        };
+        let store = crate::Store::connect(&url, &options)
+            .await
+            .expect("connect");
+        crate::migrate::run(&store).await.expect("migrate");
+        let mut conn = store.acquire().await.expect("a connection");
+        let now = OffsetDateTime::now_utc();
+        insert(
+            &mut conn,
+            &NewAccount {
+                id: "a1",
+                kind: "person",
+                staff_role: None,
+                level: AccountLevel::Standard,
+                password_hash: "!",
+                must_change_password: false,
+                now,
+            },
+        )
+        .await
+        .expect("insert");
+        let back = get(&mut conn, "a1").await.expect("read").expect("stored");
+        assert_eq!(back.status, AccountStatus::Active);
+        assert_eq!(back.level, AccountLevel::Standard);
+        set_level(&mut conn, "a1", AccountLevel::Confirmed)
+            .await
+            .expect("set level");
+        set_status(&mut conn, "a1", AccountStatus::Blocked, Some("why"))
+            .await
+            .expect("set status");
+        let back = get(&mut conn, "a1").await.expect("read").expect("stored");
+        assert_eq!(back.status, AccountStatus::Blocked);
+        assert_eq!(back.level, AccountLevel::Confirmed);
+
+        sqlx::query("PRAGMA ignore_check_constraints = ON")
+            .execute(&mut *conn)
+            .await
+            .expect("pragma");
+        sqlx::query("UPDATE accounts SET status = 'closed' WHERE id = 'a1'")
+            .execute(&mut *conn)
+            .await
+            .expect("bad status");
+        let read = get(&mut conn, "a1").await;
+        assert!(
+            matches!(&read, Err(StoreError::Corrupt(m)) if m.contains("closed")),
+            "{read:?}"
+        );
+        sqlx::query("UPDATE accounts SET status = 'active', level = 'gold' WHERE id = 'a1'")
+            .execute(&mut *conn)
+            .await
+            .expect("bad level");
+        let read = get(&mut conn, "a1").await;
+        assert!(
+            matches!(&read, Err(StoreError::Corrupt(m)) if m.contains("gold")),
+            "{read:?}"
+        );
+    }
 }

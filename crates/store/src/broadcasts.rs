@@ -1,6 +1,7 @@
 //! Broadcasts as stored: the notice, its audience and its progress; and the batch
 //! queries that deliver it without loading every recipient at once.
 
+use kabinet_domain::account::AccountLevel;
 use sqlx::Row;
 use time::OffsetDateTime;
 
@@ -16,7 +17,7 @@ pub struct Broadcast {
     /// Text.
     pub text: String,
     /// Only accounts of this level.
-    pub level: Option<String>,
+    pub level: Option<AccountLevel>,
     /// `running` or `done`.
     pub status: String,
     /// Recipients when it was created.
@@ -38,11 +39,15 @@ const COLUMNS: &str =
 
 fn broadcast(r: &sqlx::any::AnyRow) -> Result<Broadcast, StoreError> {
     let finished: Option<String> = r.try_get(10)?;
+    let level: Option<String> = r.try_get(3)?;
     Ok(Broadcast {
         id: r.try_get(0)?,
         title: r.try_get(1)?,
         text: r.try_get(2)?,
-        level: r.try_get(3)?,
+        level: level
+            .as_deref()
+            .map(crate::accounts::parse_level)
+            .transpose()?,
         status: r.try_get(4)?,
         total: r.try_get(5)?,
         processed: r.try_get(6)?,
@@ -54,12 +59,12 @@ fn broadcast(r: &sqlx::any::AnyRow) -> Result<Broadcast, StoreError> {
 }
 
 /// How many active people a broadcast to `level` (or everyone) reaches.
-pub async fn audience(conn: &mut Conn, level: Option<&str>) -> Result<i64, StoreError> {
+pub async fn audience(conn: &mut Conn, level: Option<AccountLevel>) -> Result<i64, StoreError> {
     Ok(sqlx::query(
         "SELECT COUNT(*) FROM accounts WHERE kind = 'person' AND status = 'active' \
          AND ($1 = '' OR level = $1)",
     )
-    .bind(level.unwrap_or(""))
+    .bind(level.map_or("", AccountLevel::as_str))
     .fetch_one(&mut *conn)
     .await?
     .try_get(0)?)
@@ -74,7 +79,7 @@ pub async fn insert(conn: &mut Conn, b: &Broadcast) -> Result<(), StoreError> {
     .bind(&b.id)
     .bind(&b.title)
     .bind(&b.text)
-    .bind(&b.level)
+    .bind(b.level.map(AccountLevel::as_str))
     .bind(&b.status)
     .bind(b.total)
     .bind(b.processed)
@@ -132,7 +137,7 @@ pub async fn lock_running(conn: &mut Conn) -> Result<Option<Broadcast>, StoreErr
 /// The next recipients after `cursor`: account ids in order, at most `limit`.
 pub async fn recipients(
     conn: &mut Conn,
-    level: Option<&str>,
+    level: Option<AccountLevel>,
     cursor: &str,
     limit: i64,
 ) -> Result<Vec<String>, StoreError> {
@@ -141,7 +146,7 @@ pub async fn recipients(
          AND ($2 = '' OR level = $2) ORDER BY id LIMIT $3",
     )
     .bind(cursor)
-    .bind(level.unwrap_or(""))
+    .bind(level.map_or("", AccountLevel::as_str))
     .bind(limit)
     .fetch_all(&mut *conn)
     .await?;

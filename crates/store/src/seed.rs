@@ -1,6 +1,7 @@
 //! Bulk inserts for benchmark data (`kabinet bench seed`): many rows per statement,
 //! one transaction per batch. Not used by the product's use cases.
 
+use kabinet_domain::account::{AccountLevel, AccountStatus};
 use sqlx::any::AnyArguments;
 use sqlx::query::Query;
 use sqlx::{Any, Row};
@@ -62,8 +63,8 @@ pub async fn accounts(
                 vec![
                     Cell::T(Some(id.clone())),
                     Cell::T(Some("person".into())),
-                    Cell::T(Some("active".into())),
-                    Cell::T(Some("simplified".into())),
+                    Cell::T(Some(AccountStatus::Active.as_str().into())),
+                    Cell::T(Some(AccountLevel::Simplified.as_str().into())),
                     Cell::T(Some(hash.clone())),
                     Cell::T(Some(at.clone())),
                     Cell::I(0),

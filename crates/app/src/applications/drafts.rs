@@ -5,6 +5,7 @@ use crate::auth::SignedIn;
 use crate::catalog::{self, Service};
 use crate::{App, AppError, Ctx, FieldError};
 use kabinet_domain::access::{Action, OrgAction};
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::application::Status;
 use kabinet_domain::form;
 use kabinet_store::applications::{self as store, ApplicationRow, Event};
@@ -13,14 +14,6 @@ use serde_json::json;
 use time::Date;
 
 use super::*;
-
-pub(super) fn level_rank(level: &str) -> u8 {
-    match level {
-        "confirmed" => 3,
-        "standard" => 2,
-        _ => 1,
-    }
-}
 
 /// Whether the person — or the organisation they act for — may apply for the
 /// service; the message key when not.
@@ -38,10 +31,16 @@ pub fn eligibility(who: &SignedIn, service: &Service) -> Result<(), &'static str
             "application-organisations-only"
         });
     }
-    if level_rank(&who.account.level) < level_rank(&service.def.level) {
-        return Err(match service.def.level.as_str() {
-            "confirmed" => "application-needs-confirmed",
-            _ => "application-needs-standard",
+    // A definition passed `catalog::parse`, so its level is known; were it not, the
+    // service asks for the highest level rather than the lowest.
+    let needed = service
+        .def
+        .required_level()
+        .unwrap_or(AccountLevel::Confirmed);
+    if who.account.level < needed {
+        return Err(match needed {
+            AccountLevel::Confirmed => "application-needs-confirmed",
+            AccountLevel::Standard | AccountLevel::Simplified => "application-needs-standard",
         });
     }
     Ok(())

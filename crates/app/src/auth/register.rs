@@ -4,6 +4,7 @@
 //! the sixth attempt within an hour is `429` for both — so registration does not tell
 //! whether a contact is registered.
 
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::login::Contact;
 use kabinet_store::accounts::{self, NewAccount, Registration};
 use kabinet_store::throttle;
@@ -193,7 +194,7 @@ pub async fn confirm_registration(
             id: &account_id,
             kind: "person",
             staff_role: None,
-            level: "simplified",
+            level: AccountLevel::Simplified,
             password_hash: &reg.password_hash,
             must_change_password: false,
             now,
@@ -220,7 +221,7 @@ pub async fn confirm_registration(
         &format!("account:{account_id}"),
         "account.created",
         &format!("account:{account_id}"),
-        json!({ "contact_kind": contact.kind(), "level": "simplified" }),
+        json!({ "contact_kind": contact.kind(), "level": AccountLevel::Simplified.as_str() }),
     )
     .await?;
     tx.commit().await?;

@@ -4,6 +4,7 @@
 use kabinet_domain::access::{
     Action, Actor, CaseAction, Decision, Holder, OrgAction, OrgRole, StaffRole, decide, decide_case,
 };
+use kabinet_domain::account::AccountStatus;
 use kabinet_store::{Conn, accounts, sessions};
 use serde_json::json;
 use subtle::ConstantTimeEq;
@@ -55,12 +56,12 @@ impl SignedIn {
         format!("account:{}", self.account.id)
     }
 
-    /// The account status as shown: `expired` when the password expired.
-    pub fn status(&self) -> &str {
-        if self.password_expired && self.account.status == "active" {
-            "expired"
+    /// The account status as shown: expired when the password expired.
+    pub fn status(&self) -> AccountStatus {
+        if self.password_expired && self.account.status == AccountStatus::Active {
+            AccountStatus::Expired
         } else {
-            &self.account.status
+            self.account.status
         }
     }
 
@@ -199,7 +200,7 @@ pub async fn resolve_session(
     };
     let idle = Duration::minutes(i64::from(app.settings.session.idle_minutes));
     let alive = session.expires_at > now && session.last_seen_at + idle > now;
-    if !alive || account.status == "blocked" {
+    if !alive || account.status == AccountStatus::Blocked {
         let mut conn = app.store.acquire().await?;
         sessions::delete(&mut conn, &id).await?;
         if let Some(c) = cache {

@@ -8,6 +8,7 @@
 //! password is checked outside any transaction, so hashing never holds a database
 //! lock.
 
+use kabinet_domain::account::AccountStatus;
 use kabinet_domain::login::LoginId;
 use kabinet_store::{Conn, accounts, throttle};
 use serde_json::json;
@@ -152,7 +153,7 @@ pub async fn sign_in(
         return Err(AppError::Unauthorized("auth-wrong-credentials"));
     };
     let object = format!("account:{}", account.id);
-    if account.status == "blocked" {
+    if account.status == AccountStatus::Blocked {
         audit_event(
             &mut tx,
             ctx,

@@ -4,6 +4,7 @@ use crate::audit::audit_event;
 use crate::auth::{SignedIn, notices};
 use crate::{App, AppError, Ctx, catalog};
 use kabinet_domain::access::{Action, Duty};
+use kabinet_domain::account::AccountStatus;
 use kabinet_store::accounts::{self};
 use kabinet_store::applications::{self as store};
 use serde_json::json;
@@ -136,7 +137,7 @@ pub async fn raise_overdue(app: &App) -> Result<usize, AppError> {
         .await?
         .into_iter()
         .filter(|(a, _)| {
-            a.status == "active"
+            a.status == AccountStatus::Active
                 && role_of(a).is_some_and(|r| Duty::OverdueApplications.roles().contains(&r))
         })
         .map(|(a, _)| a.id)

@@ -4,6 +4,7 @@ use crate::audit::audit_event;
 use crate::auth::{SignedIn, notices};
 use crate::{App, AppError, Ctx, catalog};
 use kabinet_domain::access::{Action, CaseAction};
+use kabinet_domain::account::AccountStatus;
 use kabinet_store::accounts::{self};
 use kabinet_store::applications::{self as store, Assigned, QueueFilter};
 use serde_json::json;
@@ -125,7 +126,7 @@ pub async fn assignees(app: &App, who: &SignedIn) -> Result<Vec<(String, String)
     Ok(staff_emails(&mut conn)
         .await?
         .into_iter()
-        .filter(|(a, _)| a.status == "active" && may_process(a))
+        .filter(|(a, _)| a.status == AccountStatus::Active && may_process(a))
         .map(|(a, e)| (a.id, e))
         .collect())
 }
@@ -162,7 +163,7 @@ pub async fn assign(
     }
     let ok = accounts::get(&mut tx, &target)
         .await?
-        .is_some_and(|a| a.status == "active" && may_process(&a));
+        .is_some_and(|a| a.status == AccountStatus::Active && may_process(&a));
     if !ok {
         return Err(field("assignee", "backoffice-assignee-unknown"));
     }

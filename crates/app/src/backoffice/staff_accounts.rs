@@ -4,6 +4,7 @@ use crate::audit::audit_event;
 use crate::auth::{SignedIn, notices};
 use crate::{App, AppError, Ctx, staff};
 use kabinet_domain::access::{Action, StaffRole};
+use kabinet_domain::account::AccountStatus;
 use kabinet_domain::login::LoginId;
 use kabinet_store::accounts::{self, Account};
 use kabinet_store::sessions;
@@ -20,8 +21,8 @@ pub struct StaffMember {
     pub email: String,
     /// Role name.
     pub role: String,
-    /// `active` or `blocked`.
-    pub status: String,
+    /// Active or blocked.
+    pub status: AccountStatus,
     /// Why blocked.
     pub status_reason: Option<String>,
     /// Has a second factor.
@@ -168,20 +169,20 @@ pub async fn set_blocked(
         .ok_or(AppError::NotFound)?;
     let (status, action, subject, message) = if block {
         (
-            "blocked",
+            AccountStatus::Blocked,
             "account.blocked",
             "notice-account-blocked-subject",
             "notice-account-blocked-message",
         )
     } else {
         (
-            "active",
+            AccountStatus::Active,
             "account.unblocked",
             "notice-account-unblocked-subject",
             "notice-account-unblocked-message",
         )
     };
-    if !block && account.status != "blocked" {
+    if !block && account.status != AccountStatus::Blocked {
         return Err(AppError::Conflict("backoffice-not-blocked"));
     }
     if account.status == status {

@@ -1,5 +1,6 @@
 //! A service definition file and its checking.
 
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::form::{Field, FieldType};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
@@ -102,6 +103,12 @@ pub struct Definition {
 }
 
 impl Definition {
+    /// The account level the service needs; `None` only for a definition that did
+    /// not pass [`parse`] (its `level` names no [`AccountLevel`]).
+    pub fn required_level(&self) -> Option<AccountLevel> {
+        AccountLevel::parse(&self.level)
+    }
+
     /// Every field of every step.
     pub fn fields(&self) -> impl Iterator<Item = &Field> {
         self.steps.iter().flat_map(|s| s.fields.iter())
@@ -153,7 +160,6 @@ pub(super) fn line_of(source: &str, needle: &str) -> Option<usize> {
     source.find(needle).map(|at| line_at(source, at))
 }
 
-pub(super) const LEVELS: &[&str] = &["simplified", "standard", "confirmed"];
 pub(super) const FORMATS: &[&str] = &["pdf", "jpeg", "png"];
 
 pub(super) fn valid_id(s: &str, extra: char) -> bool {
@@ -206,7 +212,7 @@ pub fn parse(file: &Path, source: &str) -> Result<Definition, Vec<CatalogError>>
         "applicants: name at least one of individual, organisation".into(),
     );
     check(
-        LEVELS.contains(&def.level.as_str()),
+        def.required_level().is_some(),
         "level",
         format!(
             "level {:?}: one of simplified, standard, confirmed",

@@ -7,6 +7,7 @@ use crate::profile::Profile;
 use crate::profile::{self, PassportData, ProfileInput};
 use crate::{App, AppError, Ctx, FieldError};
 use kabinet_domain::access::Action;
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::ids::Snils;
 use kabinet_domain::login::LoginId;
 use kabinet_store::profiles::{self, IndexColumn};
@@ -52,7 +53,7 @@ pub async fn request_change(
             .map_err(kabinet_store::StoreError::from)?;
         profile::load(app, &mut conn, &who.account.id).await?
     };
-    if current.level != "confirmed" {
+    if current.level < AccountLevel::Confirmed {
         return Err(AppError::Conflict("change-request-not-needed"));
     }
     let mut errors = Vec::new();

@@ -6,6 +6,7 @@ use crate::files::{self, Upload};
 use crate::profile::ConfirmMethod;
 use crate::{App, AppError, Ctx, FieldError};
 use kabinet_domain::access::Action;
+use kabinet_domain::account::AccountLevel;
 use kabinet_store::accounts;
 use kabinet_store::requests::{self, Kind, Request};
 use serde_json::json;
@@ -35,10 +36,12 @@ pub async fn request_confirmation(
     let account = accounts::get(&mut tx, &who.account.id)
         .await?
         .ok_or(AppError::NotFound)?;
-    match account.level.as_str() {
-        "standard" => {}
-        "confirmed" => return Err(AppError::Conflict("identity-already-confirmed")),
-        _ => return Err(AppError::Conflict("identity-request-needs-standard")),
+    match account.level {
+        AccountLevel::Standard => {}
+        AccountLevel::Confirmed => return Err(AppError::Conflict("identity-already-confirmed")),
+        AccountLevel::Simplified => {
+            return Err(AppError::Conflict("identity-request-needs-standard"));
+        }
     }
     let pending = requests::of_account(&mut tx, Kind::Identity, &who.account.id).await?;
     if pending.iter().any(|r| r.status == "pending") {

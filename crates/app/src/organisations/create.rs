@@ -3,6 +3,7 @@
 use crate::auth::{SignedIn, notices};
 use crate::{App, AppError, Ctx, FieldError};
 use kabinet_domain::access::Action;
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::organisation::{self as rules, Kind, Role};
 use kabinet_store::organizations::{self as store, Card, Organization};
 use serde_json::json;
@@ -101,7 +102,7 @@ pub async fn create(
     input: &NewOrganisation,
 ) -> Result<View, AppError> {
     who.authorize(Action::UseOwnApplications)?;
-    if who.account.level != "confirmed" {
+    if who.account.level < AccountLevel::Confirmed {
         return Err(AppError::Refused("org-needs-confirmed"));
     }
     let mut errors = Vec::new();

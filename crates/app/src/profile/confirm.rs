@@ -5,6 +5,7 @@ use crate::auth::SignedIn;
 use crate::auth::notices;
 use crate::{App, AppError, Ctx};
 use kabinet_domain::access::Action;
+use kabinet_domain::account::AccountLevel;
 use kabinet_store::accounts;
 use kabinet_store::requests::{self, Kind};
 use serde::Deserialize;
@@ -48,15 +49,13 @@ pub async fn confirm_identity(
         .await?
         .filter(|a| a.kind == "person")
         .ok_or(AppError::NotFound)?;
-    if account.level != "standard" {
-        return Err(AppError::Conflict(if account.level == "confirmed" {
-            "identity-already-confirmed"
-        } else {
-            "identity-needs-standard"
-        }));
+    match account.level {
+        AccountLevel::Standard => {}
+        AccountLevel::Confirmed => return Err(AppError::Conflict("identity-already-confirmed")),
+        AccountLevel::Simplified => return Err(AppError::Conflict("identity-needs-standard")),
     }
     let comment: String = comment.trim().chars().take(1000).collect();
-    accounts::set_level(&mut tx, account_id, "confirmed").await?;
+    accounts::set_level(&mut tx, account_id, AccountLevel::Confirmed).await?;
     for pending in requests::of_account(&mut tx, Kind::Identity, account_id).await? {
         if pending.status == "pending" {
             let note = (!comment.is_empty()).then_some(comment.as_str());
@@ -76,8 +75,8 @@ pub async fn confirm_identity(
         &mut tx,
         account_id,
         "level",
-        Some("standard".to_owned()),
-        Some("confirmed".to_owned()),
+        Some(AccountLevel::Standard.as_str().to_owned()),
+        Some(AccountLevel::Confirmed.as_str().to_owned()),
         "staff",
         Some(staff.account.id.clone()),
         now,

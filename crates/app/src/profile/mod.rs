@@ -20,6 +20,7 @@ pub use stored::{get, mask_digits};
 pub(crate) use update::record;
 pub use update::{Updated, history, update};
 
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::ids::Snils;
 use serde::{Deserialize, Serialize};
 use time::Date;
@@ -112,8 +113,8 @@ pub struct Profile {
     pub registration_address: Option<Address>,
     /// Почтовый адрес.
     pub postal_address: Option<Address>,
-    /// `simplified`, `standard`, `confirmed`.
-    pub level: String,
+    /// The account's level.
+    pub level: AccountLevel,
     /// Why the level did not rise at the last check.
     pub level_note: Option<String>,
 }

@@ -3,6 +3,7 @@
 use crate::auth::SignedIn;
 use crate::{App, AppError};
 use kabinet_domain::access::Action;
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::ids::Snils;
 use kabinet_domain::profile::{self as rules};
 use kabinet_store::profiles::{self, ProfileRow};
@@ -14,7 +15,11 @@ pub(super) fn place(column: &str, account_id: &str) -> String {
     format!("profiles.{column}:{account_id}")
 }
 
-pub(crate) fn open_row(app: &App, row: &ProfileRow, level: &str) -> Result<Profile, AppError> {
+pub(crate) fn open_row(
+    app: &App,
+    row: &ProfileRow,
+    level: AccountLevel,
+) -> Result<Profile, AppError> {
     let open = |column: &str, v: &Option<String>| -> Result<Option<String>, AppError> {
         v.as_deref()
             .map(|s| app.keys.open(&place(column, &row.account_id), s))
@@ -53,7 +58,7 @@ pub(crate) fn open_row(app: &App, row: &ProfileRow, level: &str) -> Result<Profi
         inn: open("inn", &row.inn_sealed)?,
         registration_address: address(&row.registration_address)?,
         postal_address: address(&row.postal_address)?,
-        level: level.to_owned(),
+        level,
         level_note: row.level_note.clone(),
     })
 }
@@ -177,5 +182,5 @@ pub(crate) async fn load(
         .await?
         .ok_or(AppError::NotFound)?;
     let row = profiles::get(conn, account_id).await?;
-    open_row(app, &row, &account.level)
+    open_row(app, &row, account.level)
 }

@@ -6,6 +6,7 @@ use crate::auth::notices;
 use crate::registry::{PassportCheck, PersonCheck, Verdict};
 use crate::{App, AppError, Ctx, FieldError};
 use kabinet_domain::access::Action;
+use kabinet_domain::account::AccountLevel;
 use kabinet_domain::ids::{Inn, Snils};
 use kabinet_domain::login::LoginId;
 use kabinet_store::profiles::{self, Change, IndexColumn};
@@ -69,7 +70,7 @@ pub async fn update(
         .copied()
         .filter(|f| field_changed(&current, &next, f))
         .collect();
-    if current.level == "confirmed" {
+    if current.level == AccountLevel::Confirmed {
         let locked: Vec<FieldError> = changed
             .iter()
             .filter(|f| IDENTITY_FIELDS.contains(f))
@@ -97,7 +98,7 @@ pub async fn update(
     // has it complete (saving again retries a check the registry could not answer);
     // outside the transaction: no lock is held over the network.
     let identity_changed = changed.iter().any(|f| IDENTITY_FIELDS.contains(f));
-    let needs_check = identity_changed || current.level == "simplified";
+    let needs_check = identity_changed || current.level == AccountLevel::Simplified;
     let verdict = match person_check(&next) {
         Some(check) if needs_check => Some(app.registry.check(&check).await),
         _ => None,
@@ -129,18 +130,18 @@ pub async fn update(
     }
 
     // The level (ID-11).
-    let old_level = current.level.clone();
-    let mut level = old_level.clone();
+    let old_level = current.level;
+    let mut level = old_level;
     match &verdict {
         Some(Verdict::Match) => {
-            if level == "simplified" {
-                level = "standard".to_owned();
+            if level == AccountLevel::Simplified {
+                level = AccountLevel::Standard;
             }
             next.level_note = None;
         }
         Some(Verdict::Mismatch(reason)) => {
-            if level == "standard" {
-                level = "simplified".to_owned();
+            if level == AccountLevel::Standard {
+                level = AccountLevel::Simplified;
             }
             next.level_note = Some(
                 app.i18n
@@ -149,22 +150,22 @@ pub async fn update(
         }
         Some(Verdict::Unavailable(why)) => {
             tracing::warn!(registry = app.registry.name(), reason = %why, "identity registry unavailable");
-            if level == "standard" && identity_changed {
-                level = "simplified".to_owned();
+            if level == AccountLevel::Standard && identity_changed {
+                level = AccountLevel::Simplified;
             }
             next.level_note = Some(app.i18n.t("profile-registry-unavailable"));
         }
         None => {
-            if level == "standard" && person_check(&next).is_none() {
-                level = "simplified".to_owned();
+            if level == AccountLevel::Standard && person_check(&next).is_none() {
+                level = AccountLevel::Simplified;
             }
         }
     }
-    next.level = level.clone();
+    next.level = level;
     profiles::put(&mut tx, &to_row(app, &account_id, &next)?, now).await?;
 
     // Sign-in by СНИЛС and ИНН once the registry has checked the person.
-    let checked = level != "simplified";
+    let checked = level > AccountLevel::Simplified;
     let snils_login = next
         .snils
         .as_deref()
@@ -195,13 +196,13 @@ pub async fn update(
         .await?;
     }
     if level != old_level {
-        accounts::set_level(&mut tx, &account_id, &level).await?;
+        accounts::set_level(&mut tx, &account_id, level).await?;
         record(
             &mut tx,
             &account_id,
             "level",
-            Some(old_level.clone()),
-            Some(level.clone()),
+            Some(old_level.as_str().to_owned()),
+            Some(level.as_str().to_owned()),
             // Only a registry answer is the registry's doing; a level lost because data
             // was removed is kabinet's rule.
             if verdict.is_some() {
@@ -220,7 +221,7 @@ pub async fn update(
             "system",
             "profile.level_changed",
             &actor,
-            json!({ "from": old_level, "to": level, "registry": app.registry.name() }),
+            json!({ "from": old_level.as_str(), "to": level.as_str(), "registry": app.registry.name() }),
         )
         .await?;
     }

@@ -5,6 +5,7 @@ use crate::auth::{SignedIn, notices};
 use crate::files::Upload;
 use crate::{App, AppError, Ctx, FieldError};
 use kabinet_domain::access::{Action, Duty, StaffRole};
+use kabinet_domain::account::AccountStatus;
 use kabinet_store::accounts;
 use kabinet_store::support::{self as store, Ticket};
 use serde_json::json;
@@ -127,7 +128,7 @@ pub async fn escalate(
     )
     .await?;
     for (account, _) in accounts::staff(&mut tx).await? {
-        if account.status == "active"
+        if account.status == AccountStatus::Active
             && account
                 .staff_role
                 .as_deref()

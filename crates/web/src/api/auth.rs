@@ -181,8 +181,8 @@ pub async fn current(visit: Visit) -> Result<Json<SessionInfo>, WebError> {
     Ok(Json(SessionInfo {
         account_id: who.account.id.clone(),
         csrf_token: who.csrf_token.clone(),
-        level: who.account.level.clone(),
-        status: who.status().to_owned(),
+        level: who.account.level.as_str().to_owned(),
+        status: who.status().as_str().to_owned(),
     }))
 }
 

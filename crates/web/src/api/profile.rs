@@ -104,7 +104,7 @@ fn address_body(a: &profile::Address) -> AddressBody {
 fn me(state: &AppState, account_id: &str, p: &Profile) -> Me {
     Me {
         account_id: account_id.to_owned(),
-        level: p.level.clone(),
+        level: p.level.as_str().to_owned(),
         level_note: p.level_note.clone(),
         missing_for_standard: p
             .missing_for_standard()

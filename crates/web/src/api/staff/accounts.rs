@@ -52,7 +52,7 @@ pub async fn staff_list(
             id: m.id,
             email: m.email,
             role: m.role,
-            status: m.status,
+            status: m.status.as_str().to_owned(),
             status_reason: m.status_reason,
             last_sign_in_at: m.last_sign_in_at.map(kabinet_store::ts::format),
         })

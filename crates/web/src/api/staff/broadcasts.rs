@@ -50,7 +50,7 @@ pub fn broadcast_item(b: kabinet_store::broadcasts::Broadcast) -> BroadcastItem 
     BroadcastItem {
         id: b.id,
         title: b.title,
-        level: b.level,
+        level: b.level.map(|l| l.as_str().to_owned()),
         status: b.status,
         total: b.total,
         processed: b.processed,

@@ -10,6 +10,7 @@ pub mod page;
 
 use axum::Router;
 use axum::routing::{get, post};
+use kabinet_domain::account::AccountLevel;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -138,7 +139,7 @@ async fn list_page(
         l: Layout::for_visit(state, visit),
         csrf: who.csrf_token.clone(),
         rows,
-        confirmed: who.account.level == "confirmed",
+        confirmed: who.account.level == AccountLevel::Confirmed,
         kind: form.get("kind").cloned().unwrap_or_default(),
         inputs,
         errors,

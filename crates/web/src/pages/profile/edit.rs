@@ -1,5 +1,6 @@
 //! The three edit forms `/profile/{section}`: personal data, documents, addresses.
 
+use kabinet_domain::account::AccountLevel;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -317,7 +318,7 @@ pub async fn edit_page(
         Err(e) => return WebError::from(e).page_response(),
     };
     let errors = Errors::default();
-    let confirmed = p.level == "confirmed";
+    let confirmed = p.level == AccountLevel::Confirmed;
     let page = EditPage {
         l: Layout::for_visit(&state, &visit),
         title: state.i18n.t(title),
@@ -363,7 +364,7 @@ pub async fn edit_submit(
             },
         }
     };
-    let confirmed = who.account.level == "confirmed";
+    let confirmed = who.account.level == AccountLevel::Confirmed;
     // Read-only fields are not sent: show them from the profile, the rest as typed.
     let mut shown = form.clone();
     if confirmed && let Ok(p) = profile::get(&state.app, who).await {

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 use kabinet_app::profile;
+use kabinet_domain::account::AccountLevel;
 
 use super::dash;
 use crate::pages::Layout;
@@ -43,9 +44,9 @@ pub async fn history(State(state): State<AppState>, visit: Visit) -> Response {
         Err(e) => return WebError::from(e).page_response(),
     };
     let t = |k: &str| state.i18n.t(k);
-    let level = |v: Option<String>| match v.as_deref() {
-        Some(l @ ("simplified" | "standard" | "confirmed")) => t(&format!("level-{l}")),
-        other => dash(other.map(str::to_owned)),
+    let level = |v: Option<String>| match v.as_deref().and_then(AccountLevel::parse) {
+        Some(l) => t(&format!("level-{l}")),
+        None => dash(v),
     };
     let rows = changes
         .into_iter()

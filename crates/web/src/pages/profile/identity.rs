@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use kabinet_app::identity;
 use kabinet_app::profile;
+use kabinet_domain::account::AccountLevel;
 use kabinet_store::requests::Request;
 
 use super::edit::{FieldView, Group};
@@ -56,7 +57,7 @@ fn rows(state: &AppState, list: Vec<Request>, identity: bool) -> Vec<RequestRow>
 struct IdentityPage<'a> {
     l: Layout<'a>,
     csrf: String,
-    level: String,
+    level: AccountLevel,
     can_request: bool,
     method: String,
     comment: String,
@@ -85,7 +86,7 @@ async fn identity_page(
     let page = IdentityPage {
         l: Layout::for_visit(state, visit),
         csrf: who.csrf_token.clone(),
-        can_request: p.level == "standard" && !pending,
+        can_request: p.level == AccountLevel::Standard && !pending,
         level: p.level,
         method: parts.text("method"),
         comment: parts.text("comment"),
@@ -260,7 +261,7 @@ async fn change_page(
     let page = ChangePage {
         l: Layout::for_visit(state, visit),
         csrf: who.csrf_token.clone(),
-        confirmed: p.level == "confirmed",
+        confirmed: p.level == AccountLevel::Confirmed,
         groups: vec![Group {
             legend: None,
             fields,

@@ -19,6 +19,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use axum::routing::{get, post};
 use kabinet_app::profile::{self, Address, Profile};
+use kabinet_domain::account::AccountLevel;
 
 use crate::pages::Layout;
 use crate::pages::common::{respond, see_other};
@@ -48,7 +49,7 @@ pub struct Section {
 struct ProfilePage<'a> {
     l: Layout<'a>,
     level: String,
-    level_code: String,
+    level_code: AccountLevel,
     level_note: Option<String>,
     missing: Vec<String>,
     confirmed: bool,
@@ -135,14 +136,14 @@ pub async fn show(State(state): State<AppState>, visit: Visit) -> Response {
     let page = ProfilePage {
         l: Layout::for_visit(&state, &visit),
         level: state.i18n.t(&format!("level-{}", p.level)),
-        level_code: p.level.clone(),
+        level_code: p.level,
         level_note: p.level_note.clone(),
         missing: p
             .missing_for_standard()
             .into_iter()
             .map(|k| state.i18n.t(k))
             .collect(),
-        confirmed: p.level == "confirmed",
+        confirmed: p.level == AccountLevel::Confirmed,
         sections: sections(&state, &p),
         contacts: kabinet_app::contacts::list(&state.app, who)
             .await

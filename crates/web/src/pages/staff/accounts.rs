@@ -2,6 +2,7 @@
 //! account, blocking and unblocking, and an account's notifications with their delivery
 //! (NTF-5 for staff).
 
+use kabinet_domain::account::AccountStatus;
 use std::collections::HashMap;
 
 use askama::Template;
@@ -101,7 +102,7 @@ async fn accounts_page(
         .map(|m| StaffRow {
             roles: role_choices(state, &m.role),
             role: state.i18n.t(&format!("staff-role-{}", m.role)),
-            blocked: m.status == "blocked",
+            blocked: m.status == AccountStatus::Blocked,
             reason: m.status_reason.unwrap_or_default(),
             last: m.last_sign_in_at.map(format::datetime).unwrap_or_default(),
             me: m.id == who.account.id,
@@ -272,7 +273,7 @@ pub async fn find(
         Ok(a) => {
             let found = FoundAccount {
                 kind: state.i18n.t(&format!("staff-account-kind-{}", a.kind)),
-                blocked: a.status == "blocked",
+                blocked: a.status == AccountStatus::Blocked,
                 reason: a.status_reason.unwrap_or_default(),
                 id: a.id,
             };
