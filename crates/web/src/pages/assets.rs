@@ -7,6 +7,7 @@ use axum::routing::get;
 
 const CSS: &str = include_str!("../../static/app.css");
 const LIVE_JS: &str = include_str!("../../static/live.js");
+const FAVICON: &str = include_str!("../../static/favicon.svg");
 
 /// `GET /static/app.css`
 pub async fn css() -> impl IntoResponse {
@@ -30,10 +31,25 @@ pub async fn live_js() -> impl IntoResponse {
     )
 }
 
-/// The embedded style sheet and script under `/static`.
+/// `GET /static/favicon.svg` (and `/favicon.ico`, which browsers ask for by themselves:
+/// without it every page logged a 404 in the console, review D30).
+pub async fn favicon() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=86400"),
+        ],
+        FAVICON,
+    )
+}
+
+/// The embedded style sheet, script and icon under `/static`.
 pub fn router() -> Router<crate::AppState> {
     let files = Router::new()
         .route("/app.css", get(css))
-        .route("/live.js", get(live_js));
-    Router::new().nest("/static", files)
+        .route("/live.js", get(live_js))
+        .route("/favicon.svg", get(favicon));
+    Router::new()
+        .nest("/static", files)
+        .route("/favicon.ico", get(favicon))
 }
