@@ -23,8 +23,8 @@ pub(crate) async fn check_new_password(
         .acquire()
         .await
         .map_err(kabinet_store::StoreError::from)?;
-    let contacts = accounts::contacts(&mut conn, account_id).await?;
-    let personal: Vec<&str> = contacts.iter().map(|(_, v)| v.as_str()).collect();
+    let personal = personal_fragments(app, &mut conn, account_id).await?;
+    let personal: Vec<&str> = personal.iter().map(String::as_str).collect();
     if let Err(p) = app.settings.password.policy.check(new_password, &personal) {
         return Ok(vec![FieldError::new(field, p.message_key())]);
     }
@@ -39,6 +39,41 @@ pub(crate) async fn check_new_password(
         }
     }
     Ok(Vec::new())
+}
+
+/// What a new password must not contain, as at registration and more: the account's
+/// contacts (an e-mail's local part too), and from «Мои данные» the СНИЛС, the ИНН, the
+/// names and the birth date in the forms people type it (`15.03.1985`, `19850315`).
+async fn personal_fragments(
+    app: &App,
+    conn: &mut kabinet_store::Conn,
+    account_id: &str,
+) -> Result<Vec<String>, AppError> {
+    let mut out = Vec::new();
+    for (_, value) in accounts::contacts(conn, account_id).await? {
+        if let Some((local, _)) = value.split_once('@') {
+            out.push(local.to_owned());
+        }
+        out.push(value);
+    }
+    let profile = crate::profile::load(app, conn, account_id).await?;
+    out.extend(
+        [
+            profile.snils,
+            profile.inn,
+            profile.last_name,
+            profile.first_name,
+            profile.middle_name,
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    if let Some(d) = profile.birth_date {
+        let (y, m, day) = (d.year(), u8::from(d.month()), d.day());
+        out.push(format!("{day:02}{m:02}{y:04}"));
+        out.push(format!("{y:04}{m:02}{day:02}"));
+    }
+    Ok(out)
 }
 
 /// Changes the password: the current one first; optionally ends every other session.
