@@ -62,6 +62,7 @@ pub async fn document(
         "account": {
             "id": account.id, "kind": account.kind, "status": account.status.as_str(), "level": account.level.as_str(),
             "created_at": ts(account.created_at), "last_sign_in_at": account.last_sign_in_at.map(ts),
+            "previous_sign_in_at": account.previous_sign_in_at.map(ts),
             "password_changed_at": ts(account.password_changed_at),
         },
         "profile": {

@@ -31,15 +31,17 @@ pub struct Account {
     pub must_change_password: bool,
     /// Created.
     pub created_at: OffsetDateTime,
-    /// The previous successful sign-in.
+    /// The latest successful sign-in (once signed in: this session's).
     pub last_sign_in_at: Option<OffsetDateTime>,
+    /// The successful sign-in before the latest («Предыдущий вход»).
+    pub previous_sign_in_at: Option<OffsetDateTime>,
 }
 
 pub(crate) const ACCOUNT_COLUMNS: &str = "a.id, a.kind, a.staff_role, a.status, a.status_reason, a.level, \
-     a.password_hash, a.password_changed_at, a.must_change_password, a.created_at, a.last_sign_in_at";
+     a.password_hash, a.password_changed_at, a.must_change_password, a.created_at, a.last_sign_in_at, a.previous_sign_in_at";
 
 /// How many columns [`ACCOUNT_COLUMNS`] selects.
-const ACCOUNT_COLUMN_COUNT: usize = 11;
+pub(crate) const ACCOUNT_COLUMN_COUNT: usize = 12;
 
 fn account(row: &AnyRow) -> Result<Account, StoreError> {
     account_at(row, 0)
@@ -48,6 +50,7 @@ fn account(row: &AnyRow) -> Result<Account, StoreError> {
 /// An account from the columns of [`ACCOUNT_COLUMNS`] starting at `at`.
 pub(crate) fn account_at(row: &AnyRow, at: usize) -> Result<Account, StoreError> {
     let last: Option<String> = row.try_get(at + 10)?;
+    let previous: Option<String> = row.try_get(at + 11)?;
     Ok(Account {
         id: row.try_get(at)?,
         kind: row.try_get(at + 1)?,
@@ -60,6 +63,7 @@ pub(crate) fn account_at(row: &AnyRow, at: usize) -> Result<Account, StoreError>
         must_change_password: row.try_get::<i64, _>(at + 8)? != 0,
         created_at: ts::parse(&row.try_get::<String, _>(at + 9)?)?,
         last_sign_in_at: last.as_deref().map(ts::parse).transpose()?,
+        previous_sign_in_at: previous.as_deref().map(ts::parse).transpose()?,
     })
 }
 
@@ -196,17 +200,20 @@ pub async fn contacts(
         .collect()
 }
 
-/// Records a successful sign-in.
+/// Records a successful sign-in; the one before becomes the previous.
 pub async fn touch_sign_in(
     conn: &mut Conn,
     id: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE accounts SET last_sign_in_at = $1 WHERE id = $2")
-        .bind(ts::format(now))
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query(
+        "UPDATE accounts SET previous_sign_in_at = last_sign_in_at, last_sign_in_at = $1 \
+         WHERE id = $2",
+    )
+    .bind(ts::format(now))
+    .bind(id)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }
 

@@ -221,17 +221,19 @@ pub async fn resolve(
     let Some(r) = row else { return Ok(None) };
     let session = session(&r)?;
     let account = crate::accounts::account_at(&r, 9)?;
-    let codes: i64 = r.try_get(20)?;
-    let totp: i64 = r.try_get(21)?;
+    // The columns after the account's.
+    let at = 9 + crate::accounts::ACCOUNT_COLUMN_COUNT;
+    let codes: i64 = r.try_get(at)?;
+    let totp: i64 = r.try_get(at + 1)?;
     Ok(Some(Resolved {
         session,
         account,
         has_second_factor: codes != 0 || totp > 0,
-        unread: r.try_get(22)?,
+        unread: r.try_get(at + 2)?,
         acting: match (
-            r.try_get::<Option<String>, _>(23)?,
-            r.try_get::<Option<String>, _>(24)?,
-            r.try_get::<Option<String>, _>(25)?,
+            r.try_get::<Option<String>, _>(at + 3)?,
+            r.try_get::<Option<String>, _>(at + 4)?,
+            r.try_get::<Option<String>, _>(at + 5)?,
         ) {
             (Some(org), Some(role), Some(name)) => Some((org, role, name)),
             _ => None,
@@ -533,6 +535,7 @@ mod cache_tests {
                 must_change_password: false,
                 created_at: now,
                 last_sign_in_at: None,
+                previous_sign_in_at: None,
             },
             has_second_factor: false,
             unread: 0,

@@ -83,7 +83,7 @@ pub async fn security_page(State(state): State<AppState>, visit: Visit) -> Respo
         level: t.t(&format!("level-{}", who.account.level)),
         last_sign_in: who
             .account
-            .last_sign_in_at
+            .previous_sign_in_at
             .map_or_else(|| t.t("page-security-never"), format::datetime),
         sessions: sessions
             .into_iter()
