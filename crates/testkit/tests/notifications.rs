@@ -164,6 +164,13 @@ backend_test! {
         assert_eq!(res.headers()["location"], "/messages", "never an open redirect");
         let detail = u.get(&format!("/messages/{nid}")).await.text().await.unwrap();
         assert!(detail.contains("Электронная почта"));
+        // Opening an unread message reads it (review D20).
+        filed(&u).await;
+        let unread = u.json("/api/v1/notifications?unread=true").await;
+        assert!(unread["total"].as_i64().unwrap() > 0, "{unread}");
+        let other = unread["items"][0]["id"].as_str().unwrap().to_owned();
+        assert_eq!(u.get(&format!("/messages/{other}")).await.status(), 200);
+        assert_eq!(u.json(&format!("/api/v1/notifications/{other}")).await["read"], true);
 
         // Settings: the grid; unticking saves off, security stays on.
         let settings = u.get("/settings/notifications").await.text().await.unwrap();

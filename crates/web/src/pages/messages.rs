@@ -164,13 +164,23 @@ pub async fn show(State(state): State<AppState>, visit: Visit, Path(id): Path<St
     let Some(who) = &visit.signed_in else {
         return see_other("/login", None);
     };
-    let (n, d) = match inbox::get(&state.app, who, &id).await {
+    let (mut n, d) = match inbox::get(&state.app, who, &id).await {
         Ok(v) => v,
         Err(e) => return WebError::from(e).page_response(),
     };
+    // Opening a message reads it (review D20): marked read, and the header's count on
+    // this very page already without it.
+    let mut layout = Layout::for_visit(&state, &visit);
+    if n.read_at.is_none() {
+        if let Err(e) = inbox::mark_read(&state.app, who, &id).await {
+            return WebError::from(e).page_response();
+        }
+        n.read_at = Some(state.app.clock.now());
+        layout.unread = (layout.unread - 1).max(0);
+    }
     let t = |k: &str| state.i18n.t(k);
     let view = DetailPage {
-        l: Layout::for_visit(&state, &visit),
+        l: layout,
         csrf: who.csrf_token.clone(),
         row: Row {
             at: format::datetime(n.created_at),

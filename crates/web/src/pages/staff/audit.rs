@@ -96,7 +96,9 @@ pub async fn audit(
             .into_iter()
             .map(|e| AuditRow {
                 seq: e.seq,
-                at: e.at,
+                // «3 декабря 2026, 11:13» (Moscow time) like every page; the exact UTC
+                // stamp stays in the CSV and the API (review D26).
+                at: kabinet_store::ts::parse(&e.at).map_or(e.at, format::datetime),
                 actor: e.actor,
                 action: e.action,
                 object: e.object,
