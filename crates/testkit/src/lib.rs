@@ -110,6 +110,22 @@ pub struct TestOptions {
     pub env: Vec<(String, String)>,
 }
 
+impl TestOptions {
+    /// The usual options of a test that registers and signs people in: the delivery
+    /// worker on, mail to `smtp`, and a cheap password hash (tests hash many passwords).
+    pub fn with_mail(smtp: &MailServer) -> TestOptions {
+        TestOptions {
+            worker: true,
+            env: vec![
+                ("KABINET_SMTP_URL".into(), smtp.url()),
+                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
+                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
+            ],
+            ..TestOptions::default()
+        }
+    }
+}
+
 /// A running kabinet for one test.
 pub struct TestApp {
     /// The application (use cases, store, settings) the server runs.

@@ -50,15 +50,7 @@ fn fields(problem: &Value) -> Vec<String> {
 backend_test! {
     async fn extractor_rejections_are_russian_problems(backend) {
         let smtp = MailServer::start();
-        let app = TestApp::spawn_with(backend, TestOptions {
-            worker: true,
-            env: vec![
-                ("KABINET_SMTP_URL".into(), smtp.url()),
-                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
-                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
-            ],
-            ..TestOptions::default()
-        }).await;
+        let app = TestApp::spawn_with(backend, TestOptions::with_mail(&smtp)).await;
         let u = people::register_user(&app, &smtp, "errors@example.ru").await;
         let post = |path: &str| u.c.post(app.url(path)).header("X-CSRF-Token", &u.csrf);
 

@@ -39,15 +39,7 @@ async fn check(user: &User, path: &str) {
 backend_test! {
     async fn every_page_title_is_short_plain_text(backend) {
         let smtp = MailServer::start();
-        let app = TestApp::spawn_with(backend, TestOptions {
-            worker: true,
-            env: vec![
-                ("KABINET_SMTP_URL".into(), smtp.url()),
-                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
-                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
-            ],
-            ..TestOptions::default()
-        }).await;
+        let app = TestApp::spawn_with(backend, TestOptions::with_mail(&smtp)).await;
         let person = people::register_user(&app, &smtp, "titles@example.ru").await;
         for path in [
             "/", "/services", "/messages", "/settings/notifications", "/profile",

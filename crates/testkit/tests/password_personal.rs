@@ -20,15 +20,7 @@ fn field_message(problem: &Value, field: &str) -> Option<String> {
 backend_test! {
     async fn personal_data_is_refused_in_a_new_password(backend) {
         let smtp = MailServer::start();
-        let app = TestApp::spawn_with(backend, TestOptions {
-            worker: true,
-            env: vec![
-                ("KABINET_SMTP_URL".into(), smtp.url()),
-                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
-                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
-            ],
-            ..TestOptions::default()
-        }).await;
+        let app = TestApp::spawn_with(backend, TestOptions::with_mail(&smtp)).await;
         let u = people::register_user(&app, &smtp, "kuznetsova.anna@example.ru").await;
         let res = u.patch("/api/v1/me", json!({
             "last_name": "Кузнецова", "first_name": "Анна", "birth_date": "15.03.1985",

@@ -18,14 +18,8 @@ backend_test! {
     async fn the_previous_sign_in_is_the_one_before(backend) {
         let smtp = MailServer::start();
         let app = TestApp::spawn_with(backend, TestOptions {
-            worker: true,
             manual_clock: true,
-            env: vec![
-                ("KABINET_SMTP_URL".into(), smtp.url()),
-                ("KABINET_PASSWORD_ARGON2_MEMORY_KIB".into(), "1024".into()),
-                ("KABINET_PASSWORD_ARGON2_ITERATIONS".into(), "1".into()),
-            ],
-            ..TestOptions::default()
+            ..TestOptions::with_mail(&smtp)
         }).await;
         let clock = app.clock.clone().unwrap();
         let first = people::register_user(&app, &smtp, "twice@example.ru").await;
