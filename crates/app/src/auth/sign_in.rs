@@ -27,6 +27,8 @@ pub struct SignInOutcome {
     pub token: String,
     /// A second factor is due before the session may do anything.
     pub mfa_required: bool,
+    /// A member of staff (their pages are `/staff`).
+    pub staff: bool,
 }
 
 async fn find_account(
@@ -230,6 +232,7 @@ pub async fn sign_in(
     tx.commit().await?;
     app.outbox_wake.notify_one();
     Ok(SignInOutcome {
+        staff: account.staff_role.is_some(),
         account_id: account.id,
         token,
         mfa_required,

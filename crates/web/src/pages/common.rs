@@ -57,6 +57,24 @@ pub(super) fn see_other(to: &str, cookie: Option<HeaderValue>) -> Response {
 }
 
 /// Splits a use-case error into form errors, or a page error for anything else.
+/// Where a person lands after signing in: back where they were (`return_to`, a local
+/// path only — never another site), otherwise staff at work (`/staff`) and everyone else
+/// at «Безопасность».
+pub(crate) fn landing(staff: bool, return_to: &str) -> String {
+    if let Some(path) = crate::redirect::local_path(return_to) {
+        return path.to_owned();
+    }
+    if staff { "/staff" } else { "/security" }.to_owned()
+}
+
+/// `return_to` kept for a form: a local path or nothing.
+pub(crate) fn kept_return(return_to: Option<&str>) -> String {
+    return_to
+        .and_then(crate::redirect::local_path)
+        .unwrap_or_default()
+        .to_owned()
+}
+
 pub(super) fn form_errors(
     state: &AppState,
     e: AppError,

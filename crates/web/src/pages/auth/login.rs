@@ -9,7 +9,7 @@ use kabinet_app::auth;
 use serde::Deserialize;
 
 use super::{CsrfForm, csrf_failed};
-use crate::pages::common::{form_csrf, form_errors, respond, see_other};
+use crate::pages::common::{form_csrf, form_errors, kept_return, landing, respond, see_other};
 use crate::pages::{Errors, Layout};
 use crate::session::{Visit, clear_session_cookie, set_session_cookie};
 use crate::{AppState, WebError};
@@ -23,6 +23,8 @@ struct LoginPage<'a> {
     login: String,
     notice: Option<String>,
     locked: bool,
+    /// Where to go after signing in (a local path, or empty).
+    return_to: String,
 }
 
 /// The sign-in form.
@@ -31,6 +33,8 @@ pub struct LoginForm {
     csrf_token: String,
     login: String,
     password: String,
+    #[serde(default)]
+    return_to: String,
 }
 
 /// Notices shown above the sign-in form after a redirect.
@@ -38,6 +42,9 @@ pub struct LoginForm {
 pub struct LoginQuery {
     #[serde(default)]
     done: Option<String>,
+    /// Where to go after signing in (kept only when it is a local path).
+    #[serde(default)]
+    return_to: Option<String>,
 }
 
 /// `GET /login`
@@ -46,8 +53,9 @@ pub async fn login_page(
     visit: Visit,
     Query(q): Query<LoginQuery>,
 ) -> Response {
-    if visit.signed_in.is_some() {
-        return see_other("/security", None);
+    if let Some(who) = &visit.signed_in {
+        let staff = who.account.staff_role.is_some();
+        return see_other(&landing(staff, q.return_to.as_deref().unwrap_or("")), None);
     }
     let notice = match q.done.as_deref() {
         Some("signed-out") => Some(state.i18n.t("auth-signed-out")),
@@ -63,6 +71,7 @@ pub async fn login_page(
         login: String::new(),
         notice,
         locked: false,
+        return_to: kept_return(q.return_to.as_deref()),
     };
     respond(StatusCode::OK, &page, cookie)
 }
@@ -86,13 +95,19 @@ pub async fn login_submit(
         .await
         {
             Ok(out) => {
-                let next = if out.mfa_required {
-                    "/login/mfa"
+                let return_to = kept_return(Some(&form.return_to));
+                let next = if !out.mfa_required {
+                    landing(out.staff, &return_to)
+                } else if return_to.is_empty() {
+                    "/login/mfa".to_owned()
                 } else {
-                    "/security"
+                    format!(
+                        "/login/mfa?return_to={}",
+                        crate::format::percent_encode(&return_to)
+                    )
                 };
                 let response = see_other(
-                    next,
+                    &next,
                     Some(set_session_cookie(&visit.headers, &state, &out.token)),
                 );
                 return if out.mfa_required {
@@ -120,6 +135,7 @@ pub async fn login_submit(
         login: form.login,
         notice: None,
         locked: status == StatusCode::TOO_MANY_REQUESTS,
+        return_to: kept_return(Some(&form.return_to)),
     };
     respond(status, &page, cookie)
 }

@@ -11,7 +11,7 @@ use axum::routing::{get, post};
 use kabinet_app::auth;
 use serde::Deserialize;
 
-use crate::pages::common::{form_csrf, form_errors, respond, see_other};
+use crate::pages::common::{form_csrf, form_errors, kept_return, landing, respond, see_other};
 use crate::pages::{Errors, Layout};
 use crate::session::{Visit, set_session_cookie};
 use crate::{AppState, WebError};
@@ -23,6 +23,8 @@ struct LoginMfaPage<'a> {
     errors: Errors,
     csrf: String,
     notice: Option<String>,
+    /// Where to go after signing in (a local path, or empty).
+    return_to: String,
 }
 
 /// A form with a code.
@@ -30,6 +32,15 @@ struct LoginMfaPage<'a> {
 pub struct CodeForm {
     csrf_token: String,
     code: String,
+    #[serde(default)]
+    return_to: String,
+}
+
+/// Where to go after the second step (`?return_to=`).
+#[derive(Debug, Deserialize)]
+pub struct ReturnQuery {
+    #[serde(default)]
+    return_to: Option<String>,
 }
 
 /// A form with the password.
@@ -40,7 +51,11 @@ pub struct PasswordForm {
 }
 
 /// `GET /login/mfa`
-pub async fn login_mfa_page(State(state): State<AppState>, visit: Visit) -> Response {
+pub async fn login_mfa_page(
+    State(state): State<AppState>,
+    visit: Visit,
+    axum::extract::Query(q): axum::extract::Query<ReturnQuery>,
+) -> Response {
     if visit.pending.is_none() {
         return see_other("/login", None);
     }
@@ -52,6 +67,7 @@ pub async fn login_mfa_page(State(state): State<AppState>, visit: Visit) -> Resp
             errors: Errors::default(),
             csrf,
             notice: None,
+            return_to: kept_return(q.return_to.as_deref()),
         },
         cookie,
     )
@@ -82,8 +98,12 @@ pub async fn login_mfa_submit(
         .await
         {
             Ok(token) => {
+                let next = landing(
+                    pending.account.staff_role.is_some(),
+                    &kept_return(Some(&form.return_to)),
+                );
                 let response = see_other(
-                    "/security",
+                    &next,
                     Some(set_session_cookie(&visit.headers, &state, &token)),
                 );
                 return crate::session::with_device_cookie(
@@ -107,6 +127,7 @@ pub async fn login_mfa_submit(
             errors,
             csrf,
             notice: None,
+            return_to: kept_return(Some(&form.return_to)),
         },
         cookie,
     )
@@ -314,15 +335,18 @@ pub async fn login_mfa_send(
             errors,
             csrf,
             notice,
+            return_to: kept_return(Some(&form.return_to)),
         },
         cookie,
     )
 }
 
-/// A form with only the CSRF token.
+/// A form with only the CSRF token (and where to go after signing in, kept along).
 #[derive(Debug, Deserialize)]
 pub struct CsrfOnly {
     csrf_token: String,
+    #[serde(default)]
+    return_to: String,
 }
 
 async fn switch_codes(state: AppState, visit: Visit, form: PasswordForm, on: bool) -> Response {
